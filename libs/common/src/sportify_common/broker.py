@@ -1,0 +1,59 @@
+"""The RabbitMQ broker every service uses: confirms, bounded prefetch, metrics, topology."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from faststream.rabbit import Channel, RabbitBroker
+from faststream.rabbit.prometheus import RabbitPrometheusMiddleware
+from prometheus_client import CollectorRegistry
+
+from sportify_common.messages import RoutingKey, WireModel
+from sportify_common.topology import Topology
+
+logger = logging.getLogger(__name__)
+
+
+def create_broker(
+    amqp_url: str,
+    *,
+    service: str,
+    registry: CollectorRegistry,
+    prefetch_count: int = 64,
+    graceful_timeout: float = 30.0,
+) -> RabbitBroker:
+    separator = "&" if "?" in amqp_url else "?"
+    return RabbitBroker(
+        f"{amqp_url}{separator}name=sportify-{service}",
+        default_channel=Channel(prefetch_count=prefetch_count, publisher_confirms=True),
+        middlewares=[RabbitPrometheusMiddleware(registry=registry, app_name=f"sportify-{service}")],
+        graceful_timeout=graceful_timeout,
+        reconnect_interval=2.0,
+        logger=logging.getLogger(f"sportify.{service}.broker"),
+        log_level=logging.DEBUG,
+    )
+
+
+async def declare_dead_letter_queues(
+    broker: RabbitBroker, topology: Topology, service: str, keys: Iterable[RoutingKey]
+) -> None:
+    """DLQs have no consumer, so they are declared (and bound) explicitly after connect."""
+    exchange = await broker.declare_exchange(topology.dead_letter_exchange)
+    for key in keys:
+        queue = await broker.declare_queue(topology.dead_letter_queue(service, key))
+        await queue.bind(exchange, routing_key=topology.queue_name(service, key))
+
+
+async def publish(
+    broker: RabbitBroker, topology: Topology, key: RoutingKey, message: WireModel
+) -> None:
+    """Publish persistently with confirms; an unroutable message is an error, not silence."""
+    await broker.publish(
+        message.to_wire(),
+        exchange=topology.exchange,
+        routing_key=key.value,
+        persist=True,
+        mandatory=True,
+        content_type="application/json",
+    )

@@ -1,0 +1,211 @@
+"""SQL on `job_runs`: claim, start, finish, look up. Every service records runs through these."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from sportify_common.jobs.names import JobName, JobStatus, Trigger
+from sportify_common.jobs.rules import ClaimOutcome, ExistingRun, decide_claim
+
+Executor = AsyncSession | AsyncConnection
+
+STALE_PENDING_AFTER = timedelta(minutes=5)
+
+
+@dataclass(frozen=True, slots=True)
+class JobRunRow:
+    id: UUID
+    job_name: JobName
+    scheduled_for: datetime
+    status: JobStatus
+    started_at: datetime | None
+    completed_at: datetime | None
+    metadata: dict[str, Any]
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    outcome: ClaimOutcome
+    run: JobRunRow
+
+    @property
+    def should_publish(self) -> bool:
+        return self.outcome in (ClaimOutcome.NEW, ClaimOutcome.RERUN)
+
+
+_COLUMNS = "id, job_name, scheduled_for, status, started_at, completed_at, metadata, created_at"
+
+
+def _row(mapping: Any) -> JobRunRow:
+    return JobRunRow(
+        id=mapping["id"],
+        job_name=JobName(mapping["job_name"]),
+        scheduled_for=mapping["scheduled_for"],
+        status=JobStatus(mapping["status"]),
+        started_at=mapping["started_at"],
+        completed_at=mapping["completed_at"],
+        metadata=dict(mapping["metadata"] or {}),
+        created_at=mapping["created_at"],
+    )
+
+
+async def _one(db: Executor, sql: str, **params: Any) -> JobRunRow | None:
+    result = await db.execute(text(sql), params)
+    mapping = result.mappings().first()
+    return _row(mapping) if mapping is not None else None
+
+
+async def claim(
+    db: Executor,
+    *,
+    job_name: JobName,
+    scheduled_for: datetime,
+    trigger: Trigger,
+    force: bool,
+    now: datetime,
+    extra: dict[str, Any] | None = None,
+    stale_pending_after: timedelta = STALE_PENDING_AFTER,
+) -> Claim:
+    """Insert the run, or decide on the existing one under a row lock. Caller commits.
+
+    The unique (job_name, scheduled_for) decides between concurrent claimers: exactly one
+    insert wins; the others lock the winner's row and see it pending or running.
+    """
+    metadata = {"trigger": trigger.value, "attempt": 1, "forced": force, **(extra or {})}
+    inserted = await _one(
+        db,
+        f"""
+        insert into job_runs (id, job_name, scheduled_for, status, metadata, created_at)
+        values (:id, :job_name, :scheduled_for, 'pending', cast(:metadata as jsonb), :now)
+        on conflict (job_name, scheduled_for) do nothing
+        returning {_COLUMNS}
+        """,
+        id=uuid4(),
+        job_name=job_name.value,
+        scheduled_for=scheduled_for,
+        metadata=json.dumps(metadata),
+        now=now,
+    )
+    if inserted is not None:
+        return Claim(ClaimOutcome.NEW, inserted)
+
+    existing = await _one(
+        db,
+        f"select {_COLUMNS} from job_runs where job_name = :job_name "
+        "and scheduled_for = :scheduled_for for update",
+        job_name=job_name.value,
+        scheduled_for=scheduled_for,
+    )
+    if existing is None:  # deleted between the two statements: vanishingly rare
+        raise RuntimeError(f"job run {job_name} {scheduled_for} vanished during its claim")
+    outcome = decide_claim(
+        ExistingRun(existing.status, existing.created_at, existing.started_at),
+        force=force,
+        now=now,
+        stale_pending_after=stale_pending_after,
+    )
+    if outcome is not ClaimOutcome.RERUN:
+        return Claim(outcome, existing)
+
+    rerun = await _one(
+        db,
+        f"""
+        update job_runs
+           set status = 'pending', started_at = null, completed_at = null, created_at = :now,
+               metadata = (metadata - 'error' - 'cleanup_reason' - 'result')
+                          || cast(:metadata as jsonb)
+                          || jsonb_build_object('attempt', coalesce((metadata->>'attempt')::int, 1) + 1)
+         where id = :id
+        returning {_COLUMNS}
+        """,
+        id=existing.id,
+        now=now,
+        metadata=json.dumps({k: v for k, v in metadata.items() if k != "attempt"}),
+    )
+    assert rerun is not None  # noqa: S101 - the row is locked by this transaction
+    return Claim(ClaimOutcome.RERUN, rerun)
+
+
+async def get(db: Executor, run_id: UUID) -> JobRunRow | None:
+    return await _one(db, f"select {_COLUMNS} from job_runs where id = :id", id=run_id)
+
+
+async def start(db: Executor, run_id: UUID, *, now: datetime) -> JobRunRow | None:
+    """Mark a pending or (redelivered) running run as running; None when it is already finished.
+
+    A run that was already running is being restarted after a crash: its attempt counts up.
+    """
+    return await _one(
+        db,
+        f"""
+        update job_runs
+           set status = 'running',
+               started_at = case when status = 'running' then started_at else :now end,
+               metadata = case when status = 'running'
+                   then metadata || jsonb_build_object(
+                        'attempt', coalesce((metadata->>'attempt')::int, 1) + 1)
+                   else metadata end
+         where id = :id and status in ('pending', 'running')
+        returning {_COLUMNS}
+        """,
+        id=run_id,
+        now=now,
+    )
+
+
+async def complete(
+    db: Executor, run_id: UUID, *, now: datetime, result: dict[str, Any]
+) -> JobRunRow | None:
+    return await _one(
+        db,
+        f"""
+        update job_runs
+           set status = 'completed', completed_at = :now,
+               metadata = metadata || cast(:summary as jsonb)
+         where id = :id and status = 'running'
+        returning {_COLUMNS}
+        """,
+        id=run_id,
+        now=now,
+        summary=json.dumps({"result": result, **_summary_fields(result)}, default=str),
+    )
+
+
+async def fail(
+    db: Executor,
+    run_id: UUID,
+    *,
+    now: datetime,
+    error_type: str,
+    message: str,
+    extra: dict[str, Any] | None = None,
+) -> JobRunRow | None:
+    """Mark a pending or running run failed with `metadata.error`; None if already finished."""
+    patch = {"error": {"type": error_type, "message": message[:2000]}, **(extra or {})}
+    return await _one(
+        db,
+        f"""
+        update job_runs
+           set status = 'failed', completed_at = :now,
+               started_at = coalesce(started_at, :now),
+               metadata = metadata || cast(:patch as jsonb)
+         where id = :id and status in ('pending', 'running')
+        returning {_COLUMNS}
+        """,
+        id=run_id,
+        now=now,
+        patch=json.dumps(patch, default=str),
+    )
+
+
+def _summary_fields(result: dict[str, Any]) -> dict[str, Any]:
+    """Scalar counters from the result, lifted to the top of metadata (e.g. processedUsers)."""
+    return {k: v for k, v in result.items() if isinstance(v, int | float | str | bool)}

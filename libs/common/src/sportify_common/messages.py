@@ -1,0 +1,76 @@
+"""Wire messages (SPEC 6): frozen pydantic models, camelCase on the wire, unknown keys refused.
+
+Events are named as facts (`PeriodClosed`, `EmailRequested`, `JobFinished`), commands as
+imperatives (`DispatchEmails`, `CleanupJobs`). A body that does not validate is rejected
+by the consumer and dead-lettered.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from sportify_common.jobs.names import JobName, JobStatus
+
+
+class RoutingKey(StrEnum):
+    PERIOD_CLOSED = "period.closed"
+    EMAIL_REQUESTED = "email.requested"
+    EMAILS_DISPATCH = "emails.dispatch"
+    JOBS_CLEANUP = "jobs.cleanup"
+    JOB_FINISHED = "job.finished"
+
+
+class EmailKind(StrEnum):
+    WEEKLY_SUMMARY = "weekly-summary"
+    MONTHLY_SUMMARY = "monthly-summary"
+    ALERT = "alert"
+
+
+class WireModel(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True
+    )
+
+    def to_wire(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", by_alias=True)
+
+
+class PeriodClosed(WireModel):
+    job_run_id: UUID
+    job_name: JobName
+    period_start: AwareDatetime
+    period_end: AwareDatetime
+    force: bool = False
+
+
+class EmailRequested(WireModel):
+    idempotency_key: str = Field(min_length=1, max_length=300)
+    kind: EmailKind
+    recipient: str = Field(min_length=3, max_length=320, pattern=r"^[^\s@]+@[^\s@]+$")
+    user_id: UUID | None = None
+    locale: str = Field("de", pattern=r"^(de|en)$")
+    subject: str = Field(min_length=1, max_length=998)
+    body_text: str
+    body_html: str
+    headers: dict[str, str] = Field(default_factory=dict)
+
+
+class DispatchEmails(WireModel):
+    job_run_id: UUID
+    limit: int = Field(25, ge=1, le=1000)
+
+
+class CleanupJobs(WireModel):
+    job_run_id: UUID
+
+
+class JobFinished(WireModel):
+    job_run_id: UUID
+    job_name: JobName
+    status: JobStatus
+    result: dict[str, Any] = Field(default_factory=dict)

@@ -1,0 +1,61 @@
+"""Signed one-click unsubscribe tokens (RFC 8058 links). Pure: HMAC-SHA256 over user and expiry."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+
+class TokenError(ValueError):
+    """The token is malformed, forged, tampered with or expired."""
+
+
+@dataclass(frozen=True, slots=True)
+class UnsubscribeClaim:
+    user_id: UUID
+    expires_at: int
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _mac(payload: str, secret: str) -> str:
+    return _b64(hmac.new(secret.encode(), payload.encode(), hashlib.sha256).digest())
+
+
+def sign_unsubscribe(user_id: UUID, secret: str, *, expires_at: datetime) -> str:
+    payload = f"u1.{user_id.hex}.{int(expires_at.timestamp())}"
+    return f"{payload}.{_mac(payload, secret)}"
+
+
+def verify_unsubscribe(token: str, secret: str, *, now: datetime) -> UnsubscribeClaim:
+    if len(token) > 200:
+        raise TokenError("token is too long")
+    parts = token.split(".")
+    if len(parts) != 4 or parts[0] != "u1":
+        raise TokenError("token is malformed")
+    payload = ".".join(parts[:3])
+    try:
+        expected = _unb64(_mac(payload, secret))
+        given = _unb64(parts[3])
+    except ValueError as exc:
+        raise TokenError("token is malformed") from exc
+    if not hmac.compare_digest(expected, given):
+        raise TokenError("token signature does not match")
+    try:
+        user_id = UUID(hex=parts[1])
+        expires_at = int(parts[2])
+    except ValueError as exc:
+        raise TokenError("token is malformed") from exc
+    if expires_at < now.timestamp():
+        raise TokenError("token has expired")
+    return UnsubscribeClaim(user_id, expires_at)

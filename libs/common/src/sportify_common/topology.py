@@ -1,0 +1,66 @@
+"""Broker topology (SPEC 6): one topic exchange, durable quorum queues, one DLQ each.
+
+`<ns>` is the topic exchange. A consumer queue `<ns>.<service>.<key>` dead-letters into
+the direct exchange `<ns>.dead-letter` with its own name as routing key, where the
+durable queue `<ns>.<service>.<key>.dlq` keeps it. Quorum queues count deliveries, so
+a message that keeps failing is dead-lettered after `max_deliveries`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from faststream.rabbit import ExchangeType, QueueType, RabbitExchange, RabbitQueue
+
+from sportify_common.messages import RoutingKey
+
+
+@dataclass(frozen=True, slots=True)
+class Topology:
+    namespace: str
+    max_deliveries: int = 5
+
+    @property
+    def exchange(self) -> RabbitExchange:
+        return RabbitExchange(self.namespace, type=ExchangeType.TOPIC, durable=True)
+
+    @property
+    def dead_letter_exchange(self) -> RabbitExchange:
+        return RabbitExchange(
+            f"{self.namespace}.dead-letter", type=ExchangeType.DIRECT, durable=True
+        )
+
+    def queue_name(self, service: str, key: RoutingKey) -> str:
+        return f"{self.namespace}.{service}.{key.value}"
+
+    def queue(self, service: str, key: RoutingKey) -> RabbitQueue:
+        name = self.queue_name(service, key)
+        return RabbitQueue(
+            name,
+            durable=True,
+            queue_type=QueueType.QUORUM,
+            routing_key=key.value,
+            arguments={
+                "x-dead-letter-exchange": self.dead_letter_exchange.name,
+                "x-dead-letter-routing-key": name,
+                "x-delivery-limit": self.max_deliveries - 1,
+                "x-dead-letter-strategy": "at-least-once",
+                "x-overflow": "reject-publish",
+            },
+        )
+
+    def dead_letter_queue(self, service: str, key: RoutingKey) -> RabbitQueue:
+        name = self.queue_name(service, key)
+        return RabbitQueue(
+            f"{name}.dlq", durable=True, queue_type=QueueType.QUORUM, routing_key=name
+        )
+
+    def listener_queue(self, service: str, key: RoutingKey, instance: str) -> RabbitQueue:
+        """A per-replica queue that lives as long as its consumer (broadcast, e.g. job.finished)."""
+        return RabbitQueue(
+            f"{self.queue_name(service, key)}.{instance}",
+            durable=False,
+            exclusive=True,
+            auto_delete=True,
+            routing_key=key.value,
+        )
