@@ -40,5 +40,12 @@ def configure_logging(level: str = "INFO", *, secrets: Iterable[str] = ()) -> No
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("aiormq", "aio_pika", "sqlalchemy.engine", "mail.log", "faststream.access"):
+    for noisy in (
+        "aiormq",
+        "aio_pika",
+        "sqlalchemy.engine",
+        "mail.log",
+        "faststream.access",
+        "alembic.runtime.plugins",
+    ):
         logging.getLogger(noisy).setLevel(max(logging.getLevelName(level), logging.WARNING))

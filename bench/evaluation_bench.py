@@ -1,0 +1,132 @@
+"""One benchmark for both evaluations: seed, time bare SQL, trigger, wait for emails stored."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import asyncpg
+
+from bench.support import (
+    report,
+    running,
+    stack_env,
+    throwaway_database,
+    timed_sql,
+    trigger,
+    wait_for_count,
+    wait_ready,
+)
+from sportify_common.clock import utc_now
+from sportify_common.periods import PeriodKind, latest_closed
+from sportify_common.seed import SeedPlan, seed
+from sportify_common.settings import load_settings
+
+BARE_AGGREGATION = """
+select w.user_id, sum(a.points), count(*)
+  from workouts w join workout_activities a on a.workout_id = w.id
+ where w.start_time >= $1 and w.start_time < $2
+ group by w.user_id
+"""
+
+
+async def run(kind: PeriodKind, users: int, keep: bool, targets: dict[str, float]) -> None:
+    now = utc_now()
+    period = latest_closed(kind, now, load_settings().zone)
+    weeks = max(1, round((period.end - period.start) / timedelta(weeks=1)))
+    async with throwaway_database(keep=keep) as url:
+        settings = load_settings(database_url=url)
+        began = time.perf_counter()
+        await seed(
+            settings,
+            SeedPlan(
+                users=users,
+                weeks=weeks,
+                activities_per_week=12,
+                end=period.end - timedelta(seconds=1),
+            ),
+        )
+        conn = await asyncpg.connect(url)
+        activities = await conn.fetchval(
+            "select count(*) from workout_activities a join workouts w on w.id = a.workout_id "
+            "where w.start_time >= $1 and w.start_time < $2",
+            period.start,
+            period.end,
+        )
+        eligible = await conn.fetchval(
+            "select count(*) from users where deleted_at is null and email_notifications_enabled "
+            "and coalesce(email, '') <> ''"
+        )
+        await conn.close()
+        print(
+            f"seeded {users} users, {activities} activities in {period.label} "
+            f"({time.perf_counter() - began:.1f} s)"
+        )
+        bare = await timed_sql(url, BARE_AGGREGATION, period.start, period.end)
+
+        sink = smtp_sink_process()
+        smtp_port = sink.__enter__()
+        env = stack_env(url, SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp_port))
+        path = "/api/events/weekly" if kind is PeriodKind.WEEKLY else "/api/events/monthly"
+        params = (
+            {"weekStart": period.label} if kind is PeriodKind.WEEKLY else {"month": period.label}
+        )
+        with running(["aggregator", "mailer", "monitor"], env, Path("bench/results/logs")) as stack:
+            await wait_ready(stack)
+            triggered = time.perf_counter()
+            status, body = await trigger(stack, path, params)
+            answered = time.perf_counter()
+            stored = await wait_for_count(
+                url,
+                "select count(*) from email_queue where kind = $1",
+                eligible,
+                f"{kind.value}-summary",
+            )
+            aggregator_mb = stack.peak_rss_mb("aggregator")
+            mailer_mb = stack.peak_rss_mb("mailer")
+        sink.__exit__(None, None, None)
+        conn = await asyncpg.connect(url)
+        metadata = await conn.fetchval(
+            "select metadata::text from job_runs where id = $1::uuid", body.get("jobRunId")
+        )
+        await conn.close()
+    import json
+
+    timings = json.loads(metadata or "{}").get("timings", {})
+    results_s = timings.get("resultsSeconds")
+    report(
+        f"{kind.value} evaluation, {users} users, {activities} activities (HTTP {status})",
+        [
+            ("bare SQL aggregation", f"{bare:.2f} s", "baseline"),
+            (
+                "results committed",
+                f"{results_s:.2f} s" if results_s else "n/a",
+                f"target <= 3x bare = {3 * bare:.2f} s"
+                + (f" (ratio {results_s / bare:.1f}x)" if results_s else ""),
+            ),
+            ("trigger -> run completed", f"{answered - triggered:.2f} s", "all emails requested"),
+            (
+                "trigger -> emails stored",
+                f"{stored - triggered:.2f} s",
+                f"target < {targets['whole']:.0f} s ({eligible} emails in email_queue)",
+            ),
+            (
+                "aggregator peak RSS",
+                f"{aggregator_mb:.0f} MB",
+                f"target < {targets['memory']:.0f} MB",
+            ),
+            ("mailer peak RSS", f"{mailer_mb:.0f} MB", ""),
+            ("processed users", str(body.get("processedUsers")), ""),
+        ],
+    )
+
+
+def main(kind: PeriodKind, whole_target: float) -> None:
+    parser = argparse.ArgumentParser(description=f"{kind.value} evaluation benchmark")
+    parser.add_argument("--users", type=int, default=100_000)
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    args = parser.parse_args()
+    asyncio.run(run(kind, args.users, args.keep, {"whole": whole_target, "memory": 500}))

@@ -1,0 +1,202 @@
+"""Shared benchmark plumbing: a throwaway database, the services as real processes, timings.
+
+Benchmarks print figures; they never assert on time (targets are read by people)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+from uuid import uuid4
+
+import asyncpg
+import httpx
+
+from sportify_common.db.migrate import upgrade_to_head
+
+SERVER_URL = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+AMQP_URL = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+CRON_SECRET = "bench-cron-secret"  # noqa: S105 - a throwaway stack on loopback
+
+
+def _with_database(url: str, name: str) -> str:
+    scheme, rest = url.split("://", 1)
+    parts = urlsplit(f"{scheme.split('+')[0]}://{rest}")
+    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", "", ""))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@asynccontextmanager
+async def throwaway_database(keep: bool = False) -> AsyncIterator[str]:
+    name = f"sportify_bench_{uuid4().hex[:8]}"
+    admin = await asyncpg.connect(_with_database(SERVER_URL, "postgres"))
+    await admin.execute(f'create database "{name}"')
+    await admin.close()
+    url = _with_database(SERVER_URL, name)
+    await upgrade_to_head("postgresql+asyncpg://" + url.split("://", 1)[1])
+    try:
+        yield url
+    finally:
+        if not keep:
+            admin = await asyncpg.connect(_with_database(SERVER_URL, "postgres"))
+            await admin.execute(f'drop database if exists "{name}" with (force)')
+            await admin.close()
+
+
+@dataclass
+class Stack:
+    env: dict[str, str]
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    @property
+    def monitor(self) -> str:
+        return f"http://127.0.0.1:{self.env['MONITOR_PORT']}"
+
+    def peak_rss_mb(self, service: str) -> float:
+        """VmHWM: the process's peak resident set size."""
+        status = Path(f"/proc/{self.processes[service].pid}/status").read_text()
+        line = next(x for x in status.splitlines() if x.startswith("VmHWM:"))
+        return int(line.split()[1]) / 1024
+
+
+def stack_env(database_url: str, **extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "AMQP_URL": AMQP_URL,
+        "AMQP_NAMESPACE": f"bench-{uuid4().hex[:8]}",
+        "CRON_SECRET": CRON_SECRET,
+        "MONITOR_PORT": str(free_port()),
+        "EVENTS_TRIGGER_WAIT_SECONDS": "600",
+        "JOB_TIMEOUT_SECONDS": "1800",
+        "LOG_LEVEL": "WARNING",
+        **extra,
+    }
+
+
+@contextmanager
+def running(services: list[str], env: dict[str, str], log_dir: Path) -> Iterator[Stack]:
+    stack = Stack(env)
+    log_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        for service in services:
+            service_env = {**env, "METRICS_PORT": str(free_port())}
+            log = (log_dir / f"{service}.log").open("wb")
+            stack.processes[service] = subprocess.Popen(  # noqa: S603 - our own entry point
+                [sys.executable, "-m", "sportify_common.cli", "run", service],
+                env=service_env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        yield stack
+    finally:
+        for process in stack.processes.values():
+            process.terminate()
+        for process in stack.processes.values():
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+async def wait_ready(stack: Stack, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    async with httpx.AsyncClient() as client:
+        while time.monotonic() < deadline:
+            try:
+                if (await client.get(stack.monitor + "/readyz")).status_code == 200:
+                    await asyncio.sleep(1.0)  # let the other services finish declaring queues
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.3)
+    raise RuntimeError("the monitor did not become ready")
+
+
+async def trigger(stack: Stack, path: str, params: dict[str, str]) -> tuple[int, dict[str, Any]]:
+    async with httpx.AsyncClient(timeout=900) as client:
+        response = await client.post(
+            stack.monitor + path, params=params, headers={"Authorization": f"Bearer {CRON_SECRET}"}
+        )
+    return response.status_code, response.json()
+
+
+async def timed_sql(database_url: str, sql: str, *args: Any, repeat: int = 2) -> float:
+    """The best of `repeat` runs of `sql` (the first warms the cache)."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        best = float("inf")
+        for _ in range(repeat):
+            began = time.perf_counter()
+            await conn.fetch(sql, *args)
+            best = min(best, time.perf_counter() - began)
+        return best
+    finally:
+        await conn.close()
+
+
+async def wait_for_count(
+    database_url: str, sql: str, expected: int, *args: Any, timeout: float = 600
+) -> float:
+    """Poll until `sql` returns at least `expected`; the moment it did (perf_counter)."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if int(await conn.fetchval(sql, *args)) >= expected:
+                return time.perf_counter()
+            await asyncio.sleep(0.1)
+        raise RuntimeError(f"timed out waiting for {expected} from {sql}")
+    finally:
+        await conn.close()
+
+
+@contextmanager
+def smtp_sink_process() -> Iterator[int]:
+    """aiosmtpd's discarding Sink in its own process, so it does not share our event loop."""
+    port = free_port()
+    process = subprocess.Popen(  # noqa: S603 - aiosmtpd from this environment
+        [
+            sys.executable,
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-l",
+            f"127.0.0.1:{port}",
+            "-c",
+            "aiosmtpd.handlers.Sink",
+        ]
+    )
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), 1).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    try:
+        yield port
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def report(title: str, rows: list[tuple[str, str, str]]) -> None:
+    print(f"\n{title}")
+    width = max(len(r[0]) for r in rows)
+    for name, value, target in rows:
+        print(f"  {name:<{width}}  {value:>14}  {target}")

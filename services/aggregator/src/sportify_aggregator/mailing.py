@@ -1,0 +1,118 @@
+"""Requesting the summary emails of a run (SPEC 4.3): stream, dedupe, render, publish.
+
+Users arrive in chunks; per chunk one query finds keys already in `email_queue`, the rest
+are rendered and published concurrently with confirms. Memory stays bounded by the chunk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from faststream.rabbit import RabbitBroker
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from sportify_aggregator import summaries
+from sportify_aggregator.queries import existing_email_keys
+from sportify_aggregator.records import Summary
+from sportify_common.broker import publish
+from sportify_common.emails.headers import list_unsubscribe_headers
+from sportify_common.messages import EmailRequested, RoutingKey
+from sportify_common.periods import Period
+from sportify_common.settings import Settings
+from sportify_common.tokens import sign_unsubscribe
+from sportify_common.topology import Topology
+
+logger = logging.getLogger(__name__)
+
+UNSUBSCRIBE_TOKEN_LIFETIME = timedelta(days=60)
+
+
+@dataclass
+class EmailTally:
+    """What happened to every processed user's summary; `results` is capped at `limit`."""
+
+    limit: int
+    queued: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    results: list[dict[str, str]] = field(default_factory=list)
+
+    def add(self, entry: dict[str, str]) -> None:
+        if entry["status"] == "queued":
+            self.queued += 1
+        else:
+            self.skipped[entry["reason"]] += 1
+        if len(self.results) < self.limit:
+            self.results.append(entry)
+
+    def summary(self) -> dict[str, Any]:
+        return {"queued": self.queued, "skipped": dict(sorted(self.skipped.items()))}
+
+
+@dataclass(frozen=True, slots=True)
+class Mailer:
+    engine: AsyncEngine
+    broker: RabbitBroker
+    topology: Topology
+    settings: Settings
+
+    def _links(self, summary: Summary, now: datetime) -> tuple[str | None, dict[str, str]]:
+        secret = self.settings.token_secret
+        if secret is None:
+            return None, {}
+        token = sign_unsubscribe(
+            summary.recipient.user_id,
+            secret.get_secret_value(),
+            expires_at=now + UNSUBSCRIBE_TOKEN_LIFETIME,
+        )
+        url = f"{self.settings.base_url}/api/unsubscribe?token={token}"
+        return url, list_unsubscribe_headers(url)
+
+    async def request_all(
+        self, period: Period, batches: AsyncIterator[list[Summary]], *, now: datetime
+    ) -> EmailTally:
+        tally = EmailTally(limit=self.settings.events_response_email_results_limit)
+        if self.settings.token_secret is None:
+            logger.warning(
+                "no UNSUBSCRIBE_SECRET or cron secret: summaries go out without unsubscribe links"
+            )
+        async for batch in batches:
+            for entry in await self._request_batch(period, batch, now=now):
+                tally.add(entry)
+        return tally
+
+    async def _request_batch(
+        self, period: Period, batch: list[Summary], *, now: datetime
+    ) -> list[dict[str, str]]:
+        keys = {
+            s.recipient.user_id: summaries.idempotency_key(period, s.recipient.user_id)
+            for s in batch
+            if summaries.skip_reason(s.recipient) is None
+        }
+        async with self.engine.connect() as conn:
+            existing = await existing_email_keys(conn, list(keys.values()))
+        entries: list[dict[str, str]] = []
+        emails: list[EmailRequested] = []
+        for summary in batch:
+            user_id = summary.recipient.user_id
+            if keys.get(user_id) in existing:
+                entries.append(summaries.Skipped(user_id, summaries.SKIP_ALREADY_QUEUED).entry())
+                continue
+            url, headers = self._links(summary, now)
+            outcome = summaries.summary_email(
+                summary, period, base_url=self.settings.base_url, unsubscribe_url=url, headers=headers
+            )
+            if isinstance(outcome, summaries.Skipped):
+                entries.append(outcome.entry())
+            else:
+                emails.append(outcome)
+                entries.append(summaries.queued_entry(user_id))
+        await asyncio.gather(
+            *(publish(self.broker, self.topology, RoutingKey.EMAIL_REQUESTED, e) for e in emails)
+        )
+        return entries

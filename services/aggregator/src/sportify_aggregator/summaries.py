@@ -1,0 +1,236 @@
+"""Summary emails (SPEC 4.3): who gets one, its key, its content and headers. Pure.
+
+`summary_email` returns the `EmailRequested` to publish, or the reason the user is skipped.
+Display names and all user data are escaped in HTML (jinja autoescape) and pass
+`safe_header_value` before reaching a header.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+from sportify_aggregator import wording
+from sportify_aggregator.records import MonthlySummary, Recipient, Summary, WeeklySummary
+from sportify_aggregator.templates import render
+from sportify_common.emails.headers import safe_header_value
+from sportify_common.messages import EmailKind, EmailRequested
+from sportify_common.periods import Period, PeriodKind
+
+SKIP_DISABLED = "email-notifications-disabled"
+SKIP_NO_ADDRESS = "no-email-address"
+SKIP_INVALID_ADDRESS = "invalid-email-address"
+SKIP_ALREADY_QUEUED = "already-queued"
+
+_ADDRESS = re.compile(r"^[^\s@]+@[^\s@]+$")
+_MAX_ADDRESS = 320
+
+KIND_OF_PERIOD = {
+    PeriodKind.WEEKLY: EmailKind.WEEKLY_SUMMARY,
+    PeriodKind.MONTHLY: EmailKind.MONTHLY_SUMMARY,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    user_id: UUID
+    reason: str
+
+    def entry(self) -> dict[str, str]:
+        return {"userId": str(self.user_id), "status": "skipped", "reason": self.reason}
+
+
+def queued_entry(user_id: UUID) -> dict[str, str]:
+    return {"userId": str(user_id), "status": "queued"}
+
+
+def idempotency_key(period: Period, user_id: UUID) -> str:
+    """`weekly-summary:<userId>:<YYYY-MM-DD>` / `monthly-summary:<userId>:<YYYY-MM>`."""
+    return f"{KIND_OF_PERIOD[period.kind].value}:{user_id}:{period.label}"
+
+
+def skip_reason(recipient: Recipient) -> str | None:
+    if not recipient.notifications_enabled:
+        return SKIP_DISABLED
+    address = (recipient.email or "").strip()
+    if not address:
+        return SKIP_NO_ADDRESS
+    if len(address) > _MAX_ADDRESS or not _ADDRESS.match(address):
+        return SKIP_INVALID_ADDRESS
+    return None
+
+
+def locale_of(recipient: Recipient) -> str:
+    return recipient.locale if recipient.locale in wording.LOCALES else wording.DEFAULT_LOCALE
+
+
+def format_number(value: Any, locale: str) -> str:
+    """12 → "12", 12.5 → "12.5" (de: "12,5"); at most two decimals."""
+    if value is None:
+        return "-"
+    number = float(value)
+    text = str(int(number)) if number.is_integer() else f"{number:.2f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",") if locale == "de" else text
+
+
+def _period_words(period: Period, locale: str) -> dict[str, str]:
+    fmt = wording.DATE_FORMATS[locale]
+    if period.kind is PeriodKind.WEEKLY:
+        last = period.first_day + timedelta(days=6)
+        return {"first": period.first_day.strftime(fmt), "last": last.strftime(fmt), "month": ""}
+    month = f"{wording.MONTHS[locale][period.first_day.month - 1]} {period.first_day.year}"
+    return {"first": "", "last": "", "month": month}
+
+
+def _activities(totals: Mapping[str, Any], locale: str) -> list[dict[str, str]]:
+    names = wording.ACTIVITIES[locale]
+    return [
+        {"label": names[kind], "value": format_number(totals.get(kind, 0), locale)}
+        for kind in ("pullups", "pushups", "situps", "running", "cycling")
+    ]
+
+
+def _badges(slugs: Sequence[str], locale: str) -> list[str]:
+    names = wording.BADGES[locale]
+    return [names.get(slug, slug) for slug in slugs]
+
+
+def _awards(awards: Sequence[Mapping[str, Any]], locale: str) -> list[str]:
+    types, scopes, cats = (
+        wording.AWARD_TYPES[locale],
+        wording.SCOPES[locale],
+        wording.ACTIVITIES[locale],
+    )
+    place = "Platz" if locale == "de" else "place"
+    lines = []
+    for award in awards:
+        parts = [types.get(str(award.get("awardType")), str(award.get("awardType")))]
+        category = str(award.get("category") or "")
+        if category:
+            parts.append(cats.get(category, category))
+        scope = scopes.get(str(award.get("scope") or ""), "")
+        if scope:
+            parts.append(scope)
+        if award.get("rank") is not None:
+            parts.append(f"{place} {award['rank']}")
+        lines.append(" · ".join(parts))
+    return lines
+
+
+def _goal(label: str, achieved: bool, locale: str) -> dict[str, Any]:
+    return {"label": label, "achieved": bool(achieved)}
+
+
+def _weekly_goals(goals: Mapping[str, Any], locale: str) -> list[dict[str, Any]]:
+    de = locale == "de"
+    names = wording.ACTIVITIES[locale]
+    exercises = goals.get("exercises") or {}
+    points = goals.get("points") or {}
+    challenge = goals.get("challenge") or {}
+    result = []
+    targets = exercises.get("targets") or {}
+    if targets:
+        listed = ", ".join(
+            f"{names.get(k, k)} {format_number(v, locale)}" for k, v in sorted(targets.items())
+        )
+        label = f"{'Übungsziele' if de else 'Exercise goals'} ({listed})"
+        result.append(_goal(label, exercises.get("achieved", False), locale))
+    else:
+        result.append(
+            {"label": "Übungsziele: keine gesetzt" if de else "Exercise goals: none set",
+             "achieved": None}
+        )
+    if points.get("target") is not None:
+        label = f"{'Punkteziel' if de else 'Points goal'} ({format_number(points['target'], locale)})"
+        result.append(_goal(label, points.get("achieved", False), locale))
+    else:
+        result.append(
+            {"label": "Punkteziel: keines gesetzt" if de else "Points goal: none set",
+             "achieved": None}
+        )
+    target = format_number(challenge.get("target"), locale)
+    label = f"{'Wochen-Challenge' if de else 'Weekly challenge'} ({target} {'Punkte' if de else 'points'})"
+    result.append(_goal(label, challenge.get("achieved", False), locale))
+    return result
+
+
+def _rankings(rankings: Mapping[str, Any], locale: str) -> dict[str, Any]:
+    names = wording.ACTIVITIES[locale]
+    glob = rankings.get("global")
+    friends = rankings.get("friends") or {}
+    cats = ("points", "pullups", "pushups", "situps")
+    return {
+        "global": None
+        if glob is None
+        else [{"label": names[c], "rank": glob.get(c)} for c in cats],
+        "friends": [{"label": names[c], "rank": friends.get(c)} for c in cats],
+    }
+
+
+def summary_context(summary: Summary, period: Period, *, base_url: str, unsubscribe_url: str | None) -> dict[str, Any]:
+    locale = locale_of(summary.recipient)
+    context: dict[str, Any] = {
+        "name": summary.recipient.display_name,
+        **_period_words(period, locale),
+        "points": format_number(summary.total_points, locale),
+        "activities": _activities(summary.activity_totals, locale),
+        "badges": _badges(summary.badges, locale),
+        "awards": _awards(summary.awards, locale),
+        "base_url": base_url,
+        "unsubscribe_url": unsubscribe_url,
+    }
+    if isinstance(summary, WeeklySummary):
+        context.update(
+            workouts=summary.workouts_count,
+            goals=_weekly_goals(summary.goals, locale),
+            rank=summary.rank,
+            participants=summary.participant_count,
+        )
+    else:
+        challenge = summary.challenge
+        context.update(
+            rankings=_rankings(summary.rankings, locale),
+            challenge_target=format_number(challenge.get("target"), locale),
+            challenge_achieved=bool(challenge.get("achieved", False)),
+        )
+    return context
+
+
+def subject(summary: Summary, period: Period) -> str:
+    locale = locale_of(summary.recipient)
+    template = wording.SUBJECTS[(period.kind.value, locale)]
+    name = safe_header_value(summary.recipient.display_name, max_length=100)
+    return safe_header_value(template.format(name=name, **_period_words(period, locale)))
+
+
+def summary_email(
+    summary: Summary,
+    period: Period,
+    *,
+    base_url: str,
+    unsubscribe_url: str | None,
+    headers: Mapping[str, str],
+) -> EmailRequested | Skipped:
+    recipient = summary.recipient
+    reason = skip_reason(recipient)
+    if reason is not None:
+        return Skipped(recipient.user_id, reason)
+    locale = locale_of(recipient)
+    context = summary_context(summary, period, base_url=base_url, unsubscribe_url=unsubscribe_url)
+    name = "weekly" if isinstance(summary, WeeklySummary) else "monthly"
+    assert isinstance(summary, WeeklySummary | MonthlySummary)  # noqa: S101 - narrowing
+    return EmailRequested(
+        idempotency_key=idempotency_key(period, recipient.user_id),
+        kind=KIND_OF_PERIOD[period.kind],
+        recipient=(recipient.email or "").strip(),
+        user_id=recipient.user_id,
+        locale=locale,
+        subject=subject(summary, period),
+        body_text=render(f"{name}.{locale}.txt", context),
+        body_html=render(f"{name}.{locale}.html", context),
+        headers={k: safe_header_value(v) for k, v in headers.items()},
+    )

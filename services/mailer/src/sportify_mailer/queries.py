@@ -1,0 +1,171 @@
+"""SQL on `email_queue`: bulk store, claim what is due, record outcomes, count. Bound params only."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from sportify_common.messages import EmailRequested
+from sportify_mailer.records import DueEmail
+from sportify_mailer.retry import Outcome
+
+_INSERT = text(
+    """
+    insert into email_queue
+        (id, idempotency_key, recipient, user_id, kind, locale, subject, body_text, body_html,
+         headers, status, attempts, failed_after_retries, next_attempt_at, created_at, updated_at)
+    select v.id, v.key, v.recipient, v.user_id, v.kind, v.locale, v.subject, v.body_text,
+           v.body_html, v.headers::jsonb, 'pending', 0, false, :now, :now, :now
+      from unnest(cast(:ids as uuid[]), cast(:keys as text[]), cast(:recipients as text[]),
+                  cast(:user_ids as uuid[]), cast(:kinds as text[]), cast(:locales as text[]),
+                  cast(:subjects as text[]), cast(:body_texts as text[]),
+                  cast(:body_htmls as text[]), cast(:headers as text[]))
+           as v(id, key, recipient, user_id, kind, locale, subject, body_text, body_html, headers)
+    on conflict (idempotency_key) do nothing
+    returning id, idempotency_key
+    """
+)
+
+
+async def insert_requested(
+    conn: AsyncConnection, messages: Sequence[EmailRequested], *, now: datetime
+) -> list[tuple[UUID, str]]:
+    """One multi-row insert; duplicates (by idempotency key) are ignored. Returns new (id, key)."""
+    unique = list({m.idempotency_key: m for m in messages}.values())
+    if not unique:
+        return []
+    result = await conn.execute(
+        _INSERT,
+        {
+            "ids": [uuid4() for _ in unique],
+            "keys": [m.idempotency_key for m in unique],
+            "recipients": [m.recipient for m in unique],
+            "user_ids": [m.user_id for m in unique],
+            "kinds": [m.kind.value for m in unique],
+            "locales": [m.locale for m in unique],
+            "subjects": [m.subject for m in unique],
+            "body_texts": [m.body_text for m in unique],
+            "body_htmls": [m.body_html for m in unique],
+            "headers": [json.dumps(m.headers) for m in unique],
+            "now": now,
+        },
+    )
+    return [(row.id, row.idempotency_key) for row in result]
+
+
+_DUE_COLUMNS = """
+    e.id, e.idempotency_key, e.recipient, e.user_id, e.kind, e.subject, e.body_text,
+    e.body_html, e.headers, e.attempts, e.created_at,
+    u.id is not null as user_exists,
+    coalesce(u.email_notifications_enabled, false) as notifications_enabled,
+    u.deleted_at is not null as user_deleted
+"""
+
+_CLAIM_DUE = text(
+    f"""
+    select {_DUE_COLUMNS}
+      from email_queue e left join users u on u.id = e.user_id
+     where e.status in ('pending', 'retrying') and e.next_attempt_at <= :now
+     order by (e.kind = 'alert') desc, e.next_attempt_at, e.created_at
+     limit :limit
+       for update of e skip locked
+    """
+)
+
+_CLAIM_IDS = text(
+    f"""
+    select {_DUE_COLUMNS}
+      from email_queue e left join users u on u.id = e.user_id
+     where e.id = any(cast(:ids as uuid[]))
+       and e.status in ('pending', 'retrying') and e.next_attempt_at <= :now
+     order by (e.kind = 'alert') desc, e.created_at
+       for update of e skip locked
+    """
+)
+
+
+def _due(row: Any) -> DueEmail:
+    return DueEmail(
+        id=row.id,
+        idempotency_key=row.idempotency_key,
+        recipient=row.recipient,
+        user_id=row.user_id,
+        kind=row.kind,
+        subject=row.subject,
+        body_text=row.body_text,
+        body_html=row.body_html,
+        headers=dict(row.headers or {}),
+        attempts=row.attempts,
+        created_at=row.created_at,
+        user_exists=row.user_exists,
+        notifications_enabled=row.notifications_enabled,
+        user_deleted=row.user_deleted,
+    )
+
+
+async def claim_due(
+    conn: AsyncConnection, *, now: datetime, limit: int, ids: Sequence[UUID] | None = None
+) -> list[DueEmail]:
+    """Lock due rows (alerts first, then oldest); rows another dispatcher holds are skipped.
+
+    The locks last until the caller's transaction ends, i.e. across the send and the update.
+    The ordering walks the partial index ix_email_queue_due (alert flag, next_attempt_at,
+    created_at); among rows due since the same moment that is oldest first.
+    """
+    if ids is not None:
+        result = await conn.execute(_CLAIM_IDS, {"ids": list(ids), "now": now})
+    else:
+        result = await conn.execute(_CLAIM_DUE, {"now": now, "limit": limit})
+    return [_due(row) for row in result]
+
+
+_RECORD = text(
+    """
+    update email_queue e
+       set status = v.status,
+           attempts = v.attempts,
+           error = v.error,
+           failed_after_retries = v.failed_after_retries,
+           next_attempt_at = coalesce(v.next_attempt_at, e.next_attempt_at),
+           sent_at = coalesce(v.sent_at, e.sent_at),
+           updated_at = :now
+      from unnest(cast(:ids as uuid[]), cast(:statuses as text[]), cast(:attempts as int[]),
+                  cast(:errors as text[]), cast(:fars as boolean[]),
+                  cast(:nexts as timestamptz[]), cast(:sents as timestamptz[]))
+           as v(id, status, attempts, error, failed_after_retries, next_attempt_at, sent_at)
+     where e.id = v.id
+    """
+)
+
+
+async def record_outcomes(
+    conn: AsyncConnection, outcomes: Sequence[tuple[UUID, Outcome]], *, now: datetime
+) -> None:
+    if not outcomes:
+        return
+    await conn.execute(
+        _RECORD,
+        {
+            "ids": [i for i, _ in outcomes],
+            "statuses": [o.status.value for _, o in outcomes],
+            "attempts": [o.attempts for _, o in outcomes],
+            "errors": [o.error for _, o in outcomes],
+            "fars": [o.failed_after_retries for _, o in outcomes],
+            "nexts": [o.next_attempt_at for _, o in outcomes],
+            "sents": [o.sent_at for _, o in outcomes],
+            "now": now,
+        },
+    )
+
+
+async def count_by_status(conn: AsyncConnection) -> dict[str, int]:
+    result = await conn.execute(
+        text("select status, count(*) as n from email_queue group by status")
+    )
+    return {row.status: int(row.n) for row in result}

@@ -1,0 +1,118 @@
+"""Background sending: workers that send freshly stored emails, and the periodic drain loop.
+
+Storing never waits for sending: `hint()` only drops ids on an in-memory queue. Workers take
+batches of ids from it and deliver them (claiming each row under its lock, so a row the
+drain loop or another replica already holds is skipped). Anything a worker never reaches
+(a full hint queue, a crash, a retry whose time has come) is sent by the drain loop, which
+runs every EMAIL_RETRY_POLL_SECONDS.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from uuid import UUID
+
+from sportify_mailer.delivery import Delivery
+
+logger = logging.getLogger(__name__)
+
+HINT_QUEUE_SIZE = 200_000
+
+
+class SenderWorkers:
+    def __init__(
+        self,
+        delivery: Delivery,
+        *,
+        workers: int,
+        poll_seconds: float,
+        drain_limit: int = 1000,
+        on_poll: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        self._delivery = delivery
+        self._workers = workers
+        self._poll_seconds = poll_seconds
+        self._drain_limit = drain_limit
+        self._on_poll = on_poll
+        self._hints: asyncio.Queue[UUID] = asyncio.Queue(maxsize=HINT_QUEUE_SIZE)
+        self._tasks: list[asyncio.Task[None]] = []
+        self._poller: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
+        self._inflight: set[asyncio.Task[None]] = set()
+
+    def start(self) -> None:
+        self._stopping.clear()
+        self._tasks = [
+            asyncio.create_task(self._work(), name=f"mailer-sender-{i}")
+            for i in range(self._workers)
+        ]
+        self._poller = asyncio.create_task(self._poll(), name="mailer-drain-loop")
+
+    def hint(self, ids: Sequence[UUID]) -> None:
+        """Ask for these newly stored ids to be sent soon; never blocks (the loop is the backstop)."""
+        for email_id in ids:
+            try:
+                self._hints.put_nowait(email_id)
+            except asyncio.QueueFull:
+                return
+
+    async def stop_polling(self) -> None:
+        """Let the drain loop finish its current batch, then end it."""
+        self._stopping.set()
+        poller, self._poller = self._poller, None
+        if poller is not None:
+            await poller
+
+    async def stop(self) -> None:
+        """Stop taking new work; sends in progress finish and are recorded first."""
+        await self.stop_polling()
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
+            task.cancel()  # interrupts a worker waiting for hints; a running batch is shielded
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*self._inflight, return_exceptions=True)
+
+    async def _work(self) -> None:
+        batch_size = self._delivery.config.batch_size
+        while not self._stopping.is_set():
+            first = await self._hints.get()
+            ids = [first]
+            while len(ids) < batch_size and not self._hints.empty():
+                ids.append(self._hints.get_nowait())
+            job = asyncio.create_task(self._deliver(ids))
+            self._inflight.add(job)
+            job.add_done_callback(self._inflight.discard)
+            await asyncio.shield(job)
+
+    async def _deliver(self, ids: list[UUID]) -> None:
+        try:
+            await self._delivery.deliver_batch(limit=len(ids), ids=ids)
+        except Exception:
+            logger.exception("sending %d new emails failed; the drain loop will retry", len(ids))
+
+    async def _poll(self) -> None:
+        while not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self._poll_seconds)
+            if self._stopping.is_set():
+                return
+            try:
+                while not self._stopping.is_set():
+                    stats = await self._delivery.drain(self._drain_limit)
+                    if stats.processed:
+                        logger.info(
+                            "drain loop: processed %d (sent %d, failed %d, skipped %d)",
+                            stats.processed,
+                            stats.sent,
+                            stats.failed,
+                            stats.skipped,
+                        )
+                    if stats.processed < self._drain_limit:
+                        break
+                if self._on_poll is not None:
+                    await self._on_poll()
+            except Exception:
+                logger.exception("drain loop iteration failed")

@@ -1,0 +1,98 @@
+"""The monitor's composition root: `create_app(settings=None, *, clock=utc_now) -> FastAPI`.
+
+Nothing connects at import or in `create_app`; the lifespan opens the engine and the
+broker (subscribers: job.finished listener, jobs.cleanup), declares the DLQ, and on
+shutdown stops the broker (in-flight handlers finish) before disposing the engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from uuid import uuid4
+
+from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
+
+from sportify_common.broker import create_broker, declare_dead_letter_queues
+from sportify_common.clock import Clock, utc_now
+from sportify_common.db.engine import create_engine
+from sportify_common.messages import RoutingKey
+from sportify_common.metrics import Metrics
+from sportify_common.settings import Settings, load_settings
+from sportify_common.topology import Topology
+from sportify_monitor.context import SERVICE, Monitor
+from sportify_monitor.errors import install_error_handlers
+from sportify_monitor.gauges import ScrapeGauges
+from sportify_monitor.handlers import register_subscribers
+from sportify_monitor.http_metrics import HttpMetrics, HttpMetricsMiddleware
+from sportify_monitor.routes import admin, events, health, unsubscribe
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock = utc_now,
+    gauge_refresh_seconds: float = 10.0,
+) -> FastAPI:
+    resolved = settings if settings is not None else load_settings()
+    registry = CollectorRegistry()
+    metrics = Metrics.create(registry)
+    http_metrics = HttpMetrics(registry)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(resolved)
+        broker = create_broker(
+            resolved.amqp_url,
+            service=SERVICE,
+            registry=registry,
+            prefetch_count=resolved.prefetch_count,
+        )
+        topology = Topology(resolved.amqp_namespace, resolved.message_max_deliveries)
+        monitor = Monitor(
+            settings=resolved,
+            engine=engine,
+            broker=broker,
+            topology=topology,
+            metrics=metrics,
+            clock=clock,
+            gauges=ScrapeGauges(
+                engine=engine,
+                metrics=metrics,
+                clock=clock,
+                stuck_threshold_minutes=resolved.stuck_job_threshold_minutes,
+                interval=gauge_refresh_seconds,
+            ),
+            instance_id=uuid4().hex[:12],
+        )
+        register_subscribers(broker, monitor)
+        try:
+            await broker.start()
+            await declare_dead_letter_queues(broker, topology, SERVICE, [RoutingKey.JOBS_CLEANUP])
+            app.state.monitor = monitor
+            yield
+        finally:
+            app.state.monitor = None
+            monitor.waiters.cancel_all()
+            try:
+                await broker.stop()
+            finally:
+                await engine.dispose()
+
+    app = FastAPI(
+        title="Sportify Ops monitor",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.registry = registry
+    app.state.monitor = None
+    install_error_handlers(app)
+    app.add_middleware(HttpMetricsMiddleware, metrics=http_metrics)
+    app.include_router(events.router)
+    app.include_router(admin.router)
+    app.include_router(unsubscribe.router)
+    app.include_router(health.router)
+    return app

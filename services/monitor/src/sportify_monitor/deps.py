@@ -1,0 +1,62 @@
+"""Injected resources and the two auth guards, as Annotated aliases."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from sportify_monitor.auth import AuthResult, check_bearer
+from sportify_monitor.context import Monitor
+from sportify_monitor.errors import ApiError
+
+
+def get_monitor(request: Request) -> Monitor:
+    monitor = getattr(request.app.state, "monitor", None)
+    if not isinstance(monitor, Monitor):
+        raise ApiError(503, "starting", "The monitor is not started yet.")
+    return monitor
+
+
+MonitorDep = Annotated[Monitor, Depends(get_monitor)]
+AuthorizationHeader = Annotated[str | None, Header(include_in_schema=False)]
+
+
+def _guard(result: AuthResult, *, what: str, variables: str) -> None:
+    match result:
+        case AuthResult.OK:
+            return
+        case AuthResult.UNCONFIGURED:
+            raise ApiError(
+                503,
+                "not-configured",
+                f"No {what} is configured ({variables}); this endpoint stays closed.",
+            )
+        case AuthResult.MISSING:
+            raise ApiError(
+                401, "unauthorized", "Missing credentials: send 'Authorization: Bearer <token>'."
+            )
+        case AuthResult.WRONG:
+            raise ApiError(401, "unauthorized", "The bearer token is not valid.")
+
+
+def require_cron(monitor: MonitorDep, authorization: AuthorizationHeader = None) -> None:
+    secret = monitor.settings.cron_secret
+    _guard(
+        check_bearer(authorization, secret.get_secret_value() if secret else None),
+        what="cron secret",
+        variables="EVENTS_CRON_SECRET or CRON_SECRET",
+    )
+
+
+def require_admin(monitor: MonitorDep, authorization: AuthorizationHeader = None) -> None:
+    secret = monitor.settings.admin_secret
+    _guard(
+        check_bearer(authorization, secret.get_secret_value() if secret else None),
+        what="admin token",
+        variables="ADMIN_API_TOKEN or the cron secret",
+    )
+
+
+CronAuth = Depends(require_cron)
+AdminAuth = Depends(require_admin)

@@ -1,0 +1,270 @@
+"""The monitor's SQL: the monitoring document, run history, cleanup, unsubscribe, scrape gauges.
+
+Every query is bounded by an index (see db/tables.py): job_runs(created_at),
+job_runs(job_name, started_at) where failed, job_runs(started_at) where running,
+email_queue(created_at, status), email_queue(status).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from sportify_common.jobs.names import JobName, JobStatus
+from sportify_monitor.alerts import StuckJob
+
+STUCK_LIST_LIMIT = 100
+RECENT_EMAILS_LIMIT = 100
+
+
+@dataclass(frozen=True, slots=True)
+class JobStat:
+    job_name: str
+    status: str
+    count: int
+    last_run: datetime | None
+    failed_count: int
+    running_count: int
+    completed_count: int
+    pending_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class FailureCount:
+    job_name: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class EmailStat:
+    status: str
+    count: int
+    failed_after_retries: int
+
+
+@dataclass(frozen=True, slots=True)
+class RecentEmail:
+    id: UUID
+    recipient: str
+    kind: str
+    subject: str
+    status: str
+    attempts: int
+    error: str | None
+    created_at: datetime
+    sent_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class JobRunSummary:
+    id: UUID
+    job_name: str
+    scheduled_for: datetime
+    status: str
+    started_at: datetime | None
+    completed_at: datetime | None
+    created_at: datetime
+    metadata: dict[str, Any]
+
+
+async def job_stats(conn: AsyncConnection, *, since: datetime) -> list[JobStat]:
+    """Per job name, the runs created since `since` (ix_job_runs_created_at)."""
+    result = await conn.execute(
+        text(
+            """
+            select job_name,
+                   (array_agg(status order by coalesce(started_at, created_at) desc,
+                                              created_at desc))[1] as status,
+                   count(*) as count,
+                   max(started_at) as last_run,
+                   count(*) filter (where status = 'failed') as failed_count,
+                   count(*) filter (where status = 'running') as running_count,
+                   count(*) filter (where status = 'completed') as completed_count,
+                   count(*) filter (where status = 'pending') as pending_count
+              from job_runs
+             where created_at >= :since
+             group by job_name
+             order by job_name
+            """
+        ),
+        {"since": since},
+    )
+    return [JobStat(**row) for row in result.mappings()]
+
+
+async def recent_failures(conn: AsyncConnection, *, since: datetime) -> list[FailureCount]:
+    """Failed runs started since `since`, per job name (partial failed index)."""
+    result = await conn.execute(
+        text(
+            """
+            select job_name, count(*) as count
+              from job_runs
+             where status = 'failed' and started_at >= :since
+             group by job_name
+            having count(*) > 0
+             order by job_name
+            """
+        ),
+        {"since": since},
+    )
+    return [FailureCount(**row) for row in result.mappings()]
+
+
+async def stuck_jobs(
+    conn: AsyncConnection, *, cutoff: datetime, limit: int = STUCK_LIST_LIMIT
+) -> list[StuckJob]:
+    """Runs still running that started before `cutoff` (partial running index), oldest first."""
+    result = await conn.execute(
+        text(
+            """
+            select id, job_name, scheduled_for, started_at
+              from job_runs
+             where status = 'running' and started_at < :cutoff
+             order by started_at
+             limit :limit
+            """
+        ),
+        {"cutoff": cutoff, "limit": limit},
+    )
+    return [StuckJob(**row) for row in result.mappings()]
+
+
+async def email_stats(conn: AsyncConnection, *, since: datetime) -> list[EmailStat]:
+    result = await conn.execute(
+        text(
+            """
+            select status, count(*) as count,
+                   count(*) filter (where failed_after_retries) as failed_after_retries
+              from email_queue
+             where created_at >= :since
+             group by status
+             order by status
+            """
+        ),
+        {"since": since},
+    )
+    return [EmailStat(**row) for row in result.mappings()]
+
+
+async def recent_emails(
+    conn: AsyncConnection, *, since: datetime, limit: int = RECENT_EMAILS_LIMIT
+) -> list[RecentEmail]:
+    result = await conn.execute(
+        text(
+            """
+            select id, recipient, kind, subject, status, attempts, error, created_at, sent_at
+              from email_queue
+             where created_at >= :since
+             order by created_at desc, id
+             limit :limit
+            """
+        ),
+        {"since": since, "limit": limit},
+    )
+    return [RecentEmail(**row) for row in result.mappings()]
+
+
+_RUN_COLUMNS = "id, job_name, scheduled_for, status, started_at, completed_at, created_at, metadata"
+
+
+def _run(row: Any) -> JobRunSummary:
+    values = dict(row)
+    values["metadata"] = dict(values["metadata"] or {})
+    return JobRunSummary(**values)
+
+
+async def list_runs(
+    conn: AsyncConnection,
+    *,
+    job_name: JobName | None,
+    status: JobStatus | None,
+    limit: int,
+) -> list[JobRunSummary]:
+    """Newest first (by created_at, the instant of the latest claim)."""
+    result = await conn.execute(
+        text(
+            f"""
+            select {_RUN_COLUMNS}
+              from job_runs
+             where (cast(:job_name as text) is null or job_name = cast(:job_name as text))
+               and (cast(:status as text) is null or status = cast(:status as text))
+             order by created_at desc, id
+             limit :limit
+            """
+        ),
+        {
+            "job_name": job_name.value if job_name else None,
+            "status": status.value if status else None,
+            "limit": limit,
+        },
+    )
+    return [_run(row) for row in result.mappings()]
+
+
+async def get_run(conn: AsyncConnection, run_id: UUID) -> JobRunSummary | None:
+    result = await conn.execute(
+        text(f"select {_RUN_COLUMNS} from job_runs where id = :id"), {"id": run_id}
+    )
+    row = result.mappings().first()
+    return _run(row) if row is not None else None
+
+
+async def fail_stuck_runs(
+    conn: AsyncConnection,
+    *,
+    cutoff: datetime,
+    now: datetime,
+    reason: str,
+    exclude: UUID | None = None,
+) -> list[StuckJob]:
+    """One set-based UPDATE: every run running since before `cutoff` becomes failed."""
+    patch = {"cleanup_reason": reason, "error": {"type": "stuck", "message": reason}}
+    result = await conn.execute(
+        text(
+            """
+            update job_runs
+               set status = 'failed', completed_at = :now,
+                   metadata = metadata || cast(:patch as jsonb)
+             where status = 'running' and started_at < :cutoff
+               and id is distinct from cast(:exclude as uuid)
+            returning id, job_name, scheduled_for, started_at
+            """
+        ),
+        {"cutoff": cutoff, "now": now, "patch": json.dumps(patch), "exclude": exclude},
+    )
+    rows = [StuckJob(**row) for row in result.mappings()]
+    return sorted(rows, key=lambda job: (job.started_at or now, str(job.id)))
+
+
+async def disable_notifications(conn: AsyncConnection, user_id: UUID) -> bool:
+    """True when the user exists (whether or not notifications were on)."""
+    result = await conn.execute(
+        text("update users set email_notifications_enabled = false where id = :id returning id"),
+        {"id": user_id},
+    )
+    return result.first() is not None
+
+
+@dataclass(frozen=True, slots=True)
+class GaugeCounts:
+    stuck: int
+    email_statuses: Sequence[tuple[str, int]]
+
+
+async def gauge_counts(conn: AsyncConnection, *, cutoff: datetime) -> GaugeCounts:
+    stuck = await conn.execute(
+        text("select count(*) from job_runs where status = 'running' and started_at < :cutoff"),
+        {"cutoff": cutoff},
+    )
+    statuses = await conn.execute(text("select status, count(*) from email_queue group by status"))
+    return GaugeCounts(
+        stuck=int(stuck.scalar_one()),
+        email_statuses=[(str(status), int(count)) for status, count in statuses.all()],
+    )

@@ -1,0 +1,72 @@
+"""/api/admin/* (admin auth): monitoring document, run history, cleanup, test alert."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from sportify_common.alerts import raise_alert
+from sportify_common.jobs.names import JobName, JobStatus, Trigger
+from sportify_monitor import monitoring
+from sportify_monitor.alerts import TEST_ALERT_TITLE, test_alert_body
+from sportify_monitor.deps import AdminAuth, MonitorDep
+from sportify_monitor.errors import ApiError
+from sportify_monitor.params import parse_uuid
+from sportify_monitor.routes.events import run_cleanup
+from sportify_monitor.schemas import (
+    CleanupResponse,
+    JobDetailResponse,
+    JobList,
+    MonitoringDocument,
+    TestAlertResponse,
+)
+
+router = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[AdminAuth])
+
+
+@router.get("/monitoring", response_model=MonitoringDocument)
+async def monitoring_document(monitor: MonitorDep) -> MonitoringDocument:
+    return await monitoring.monitoring_document(monitor)
+
+
+@router.get("/jobs", response_model=JobList)
+async def jobs(
+    monitor: MonitorDep,
+    job_name: Annotated[JobName | None, Query(alias="jobName")] = None,
+    status: Annotated[JobStatus | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+) -> JobList:
+    runs = await monitoring.job_history(monitor, job_name=job_name, status=status, limit=limit)
+    return JobList(jobs=runs)
+
+
+@router.get("/jobs/{run_id}", response_model=JobDetailResponse)
+async def job(monitor: MonitorDep, run_id: str) -> JobDetailResponse:
+    detail = await monitoring.job_detail(monitor, parse_uuid("id", run_id))
+    if detail is None:
+        raise ApiError(404, "not-found", f"No job run with id {run_id}.")
+    return JobDetailResponse(job=detail)
+
+
+@router.post("/monitoring/cleanup-jobs", response_model=CleanupResponse)
+async def cleanup_jobs(monitor: MonitorDep) -> CleanupResponse:
+    return await run_cleanup(monitor, Trigger.ADMIN)
+
+
+@router.post("/monitoring/test-alert", response_model=TestAlertResponse)
+async def test_alert(monitor: MonitorDep) -> TestAlertResponse:
+    now = monitor.clock()
+    if not monitor.settings.alert_recipient:
+        return TestAlertResponse(queued=False, reason="no-alert-recipient")
+    queued = await raise_alert(
+        engine=monitor.engine,
+        broker=monitor.broker,
+        topology=monitor.topology,
+        settings=monitor.settings,
+        metrics=monitor.metrics,
+        title=TEST_ALERT_TITLE,
+        body=test_alert_body(now),
+        now=now,
+    )
+    return TestAlertResponse(queued=queued, reason=None if queued else "deduplicated")

@@ -1,0 +1,223 @@
+"""The scheduler's clock loop (shell): sleep until a slot, claim its run, publish the command.
+
+Time comes from an injected clock and passes through an injected sleep, so tests move time
+instead of waiting. The loop sleeps in bounded steps and re-reads the clock each time, so a
+clock jump is noticed within one step. A failure (database or broker down) is logged and
+the same slot is tried again after `retry_seconds`; the loop itself never dies of it.
+
+Claim first, commit, then publish: a consumer can never see a message before its run row.
+If the publish fails, the row stays `pending`; this replica remembers it and publishes it
+on the retry (after a crash, the stale-pending rule lets the next claimer re-run it).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, tzinfo
+from uuid import UUID
+
+from faststream.rabbit import RabbitBroker
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from sportify_common.broker import publish
+from sportify_common.clock import Clock
+from sportify_common.jobs import queries as job_queries
+from sportify_common.jobs.names import JobName, JobStatus, Trigger
+from sportify_common.messages import (
+    CleanupJobs,
+    DispatchEmails,
+    PeriodClosed,
+    RoutingKey,
+    WireModel,
+)
+from sportify_common.periods import to_wire
+from sportify_common.topology import Topology
+from sportify_scheduler import queries
+from sportify_scheduler.catch_up import candidate_periods, missed_periods
+from sportify_scheduler.jobs import ScheduledJob
+from sportify_scheduler.plan import PERIOD_KINDS, Slot, period_slot, slot_for
+from sportify_scheduler.schedule import next_fire
+
+logger = logging.getLogger("sportify.scheduler")
+
+Sleep = Callable[[float], Awaitable[None]]
+
+DISPATCH_LIMIT = 25
+
+
+@dataclass
+class SchedulerLoop:
+    jobs: Sequence[ScheduledJob]
+    zone: tzinfo
+    engine: AsyncEngine
+    broker: RabbitBroker
+    topology: Topology
+    clock: Clock
+    sleep: Sleep
+    catch_up_periods: int = 2
+    max_step_seconds: float = 30.0
+    retry_seconds: float = 5.0
+    _next: dict[JobName, datetime] = field(default_factory=dict)
+    _unpublished: dict[tuple[JobName, datetime], UUID] = field(default_factory=dict)
+    _last_now: datetime | None = None
+
+    async def run(self) -> None:
+        """Catch up, then fire slots forever (until cancelled)."""
+        catch_up_due = self.catch_up_periods > 0
+        while True:
+            now = self.clock()
+            failed = False
+            if catch_up_due:
+                try:
+                    await self.catch_up(now)
+                    catch_up_due = False
+                except Exception:
+                    logger.exception("catch-up failed; retrying in %.0f s", self.retry_seconds)
+                    failed = True
+            if not catch_up_due:
+                failed = not await self.tick(now) or failed
+            await self.sleep(self._delay(failed))
+
+    async def tick(self, now: datetime) -> bool:
+        """Fire every due slot once; False when any of them must be retried."""
+        self._notice_clock_jump(now)
+        ok = True
+        for job in self.jobs:
+            fire_at = self._next.setdefault(job.name, next_fire(job.cron, now, self.zone))
+            if fire_at > now:
+                continue
+            slot = slot_for(job.name, fire_at, self.zone)
+            try:
+                await self.fire(slot, Trigger.CRON, now)
+            except Exception:
+                logger.exception(
+                    "%s slot %s failed; retrying in %.0f s",
+                    job.name,
+                    to_wire(fire_at),
+                    self.retry_seconds,
+                )
+                ok = False
+                continue
+            following = next_fire(job.cron, now, self.zone)
+            skipped = next_fire(job.cron, fire_at, self.zone) < following
+            self._next[job.name] = following
+            if skipped:
+                logger.warning(
+                    "%s: slots between %s and %s were skipped (the loop was late or the clock jumped)",
+                    job.name,
+                    to_wire(fire_at),
+                    to_wire(now),
+                )
+                if job.name in PERIOD_KINDS and self.catch_up_periods > 0:
+                    try:
+                        await self.catch_up(now)
+                    except Exception:
+                        logger.exception("catch-up after skipped slots failed")
+                        ok = False
+        return ok
+
+    async def catch_up(self, now: datetime) -> list[Slot]:
+        """Claim every recent closed week and month without a completed run (trigger catch-up)."""
+        candidates = candidate_periods(now, self.zone, self.catch_up_periods)
+        async with self.engine.connect() as conn:
+            completed = await queries.completed_runs(
+                conn,
+                job_names=list(PERIOD_KINDS),
+                scheduled_for=sorted({c.period.end for c in candidates}),
+            )
+        missed = missed_periods(now, self.zone, completed, self.catch_up_periods)
+        logger.info(
+            "catch-up over the last %d periods: %d of %d without a completed run",
+            self.catch_up_periods,
+            len(missed),
+            len(candidates),
+        )
+        slots = [period_slot(m.job, m.period, now) for m in missed]
+        for slot in slots:
+            await self.fire(slot, Trigger.CATCH_UP, now)
+        return slots
+
+    async def fire(self, slot: Slot, trigger: Trigger, now: datetime) -> bool:
+        """Claim the slot's run; publish its command when this replica won it. True if published."""
+        async with self.engine.begin() as conn:
+            claim = await job_queries.claim(
+                conn,
+                job_name=slot.job,
+                scheduled_for=slot.scheduled_for,
+                trigger=trigger,
+                force=False,
+                now=now,
+                extra={"slot": to_wire(slot.fire_at)},
+            )
+        key = (slot.job, slot.scheduled_for)
+        what = _describe(slot)
+        retry_own = (
+            self._unpublished.get(key) == claim.run.id and claim.run.status is JobStatus.PENDING
+        )
+        if not claim.should_publish and not retry_own:
+            logger.info(
+                "%s (%s): skipped, run %s is %s (%s)",
+                what,
+                trigger,
+                claim.run.id,
+                claim.run.status,
+                claim.outcome,
+            )
+            return False
+        self._unpublished[key] = claim.run.id
+        routing_key, message = _command(slot, claim.run.id)
+        await publish(self.broker, self.topology, routing_key, message)
+        del self._unpublished[key]
+        logger.info(
+            "%s (%s): claimed run %s (%s), published %s",
+            what,
+            trigger,
+            claim.run.id,
+            "retry of publish" if retry_own else claim.outcome,
+            routing_key,
+        )
+        return True
+
+    def _notice_clock_jump(self, now: datetime) -> None:
+        last, self._last_now = self._last_now, now
+        if last is not None and now < last - timedelta(seconds=self.max_step_seconds):
+            logger.warning(
+                "the clock went back from %s to %s; recomputing the schedule",
+                to_wire(last),
+                to_wire(now),
+            )
+            self._next.clear()
+
+    def _delay(self, failed: bool) -> float:
+        if failed:
+            return self.retry_seconds
+        now = self.clock()
+        if not self._next:
+            return 0.0
+        until = (min(self._next.values()) - now).total_seconds()
+        return max(0.0, min(until, self.max_step_seconds))
+
+    def next_fires(self) -> dict[JobName, datetime]:
+        return dict(self._next)
+
+
+def _command(slot: Slot, run_id: UUID) -> tuple[RoutingKey, WireModel]:
+    if slot.period is not None:
+        return RoutingKey.PERIOD_CLOSED, PeriodClosed(
+            job_run_id=run_id,
+            job_name=slot.job,
+            period_start=slot.period.start,
+            period_end=slot.period.end,
+            force=False,
+        )
+    if slot.job is JobName.EMAILS_DISPATCH:
+        return RoutingKey.EMAILS_DISPATCH, DispatchEmails(job_run_id=run_id, limit=DISPATCH_LIMIT)
+    return RoutingKey.JOBS_CLEANUP, CleanupJobs(job_run_id=run_id)
+
+
+def _describe(slot: Slot) -> str:
+    if slot.period is not None:
+        return f"{slot.job} for {slot.period.kind} {slot.period.label}"
+    return f"{slot.job} slot {to_wire(slot.scheduled_for)}"

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from datetime import UTC
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from sportify_common.logs import SecretRedactingFilter
+from sportify_common.settings import SettingsError, load_settings
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in (
+        "EVENTS_TIMEZONE",
+        "EVENTS_UTC_OFFSET_MINUTES",
+        "EVENTS_TIMEZONE_OFFSET_MINUTES",
+        "CRON_SECRET",
+        "EVENTS_CRON_SECRET",
+        "ADMIN_API_TOKEN",
+        "SMTP_PORT",
+        "DATABASE_URL",
+    ):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_the_zone_defaults_to_utc() -> None:
+    assert load_settings().zone.utcoffset(None) == UTC.utcoffset(None)
+
+
+def test_an_iana_zone_wins_over_an_offset(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EVENTS_TIMEZONE", "Europe/Berlin")
+    monkeypatch.setenv("EVENTS_UTC_OFFSET_MINUTES", "300")
+
+    assert load_settings().zone == ZoneInfo("Europe/Berlin")
+
+
+def test_the_offset_alias_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EVENTS_TIMEZONE_OFFSET_MINUTES", "-120")
+
+    assert load_settings().utc_offset_minutes == -120
+
+
+def test_the_cron_secret_alias_and_the_admin_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CRON_SECRET", "from-cron")
+    settings = load_settings()
+
+    assert settings.cron_secret is not None
+    assert settings.admin_secret is not None
+    assert settings.admin_secret.get_secret_value() == "from-cron"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("EVENTS_TIMEZONE", "Mars/Olympus"),
+        ("EVENTS_UTC_OFFSET_MINUTES", "841"),
+        ("EVENTS_UTC_OFFSET_MINUTES", "one hour"),
+        ("SMTP_PORT", "smtp"),
+        ("DATABASE_URL", "mysql://localhost/x"),
+        ("SMTP_TLS", "maybe"),
+    ],
+)
+def test_a_bad_value_names_its_variable(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+
+    with pytest.raises(SettingsError, match=variable):
+        load_settings()
+
+
+def test_a_bad_secret_value_is_not_echoed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SMTP_PASS", "")
+    monkeypatch.setenv("SMTP_PORT", "0")
+
+    with pytest.raises(SettingsError) as error:
+        load_settings()
+
+    assert "SMTP_PORT" in str(error.value)
+
+
+def test_the_log_filter_redacts_secrets_url_passwords_and_bearer_tokens() -> None:
+    redact = SecretRedactingFilter(["s3cret-value"]).redact
+
+    assert redact("token s3cret-value here") == "token *** here"
+    assert redact("amqp://guest:hunter2@rabbit:5672/") == "amqp://guest:***@rabbit:5672/"
+    assert redact("Authorization: Bearer abc.def") == "Authorization: Bearer ***"
