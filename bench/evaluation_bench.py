@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 
 from bench.support import (
     report,
     running,
+    smtp_sink_process,
     stack_env,
     throwaway_database,
     timed_sql,
@@ -67,34 +70,16 @@ async def run(kind: PeriodKind, users: int, keep: bool, targets: dict[str, float
         )
         bare = await timed_sql(url, BARE_AGGREGATION, period.start, period.end)
 
-        sink = smtp_sink_process()
-        smtp_port = sink.__enter__()
-        env = stack_env(url, SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp_port))
-        path = "/api/events/weekly" if kind is PeriodKind.WEEKLY else "/api/events/monthly"
-        params = (
-            {"weekStart": period.label} if kind is PeriodKind.WEEKLY else {"month": period.label}
-        )
-        with running(["aggregator", "mailer", "monitor"], env, Path("bench/results/logs")) as stack:
-            await wait_ready(stack)
-            triggered = time.perf_counter()
-            status, body = await trigger(stack, path, params)
-            answered = time.perf_counter()
-            stored = await wait_for_count(
-                url,
-                "select count(*) from email_queue where kind = $1",
-                eligible,
-                f"{kind.value}-summary",
+        with smtp_sink_process() as smtp_port:
+            env = stack_env(url, SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp_port))
+            status, body, triggered, answered, stored, aggregator_mb, mailer_mb = await _measure(
+                kind, period.label, url, env, eligible
             )
-            aggregator_mb = stack.peak_rss_mb("aggregator")
-            mailer_mb = stack.peak_rss_mb("mailer")
-        sink.__exit__(None, None, None)
         conn = await asyncpg.connect(url)
         metadata = await conn.fetchval(
             "select metadata::text from job_runs where id = $1::uuid", body.get("jobRunId")
         )
         await conn.close()
-    import json
-
     timings = json.loads(metadata or "{}").get("timings", {})
     results_s = timings.get("resultsSeconds")
     report(
@@ -122,6 +107,27 @@ async def run(kind: PeriodKind, users: int, keep: bool, targets: dict[str, float
             ("processed users", str(body.get("processedUsers")), ""),
         ],
     )
+
+
+async def _measure(
+    kind: PeriodKind, label: str, url: str, env: dict[str, str], eligible: int
+) -> tuple[int, dict[str, Any], float, float, float, float, float]:
+    path = "/api/events/weekly" if kind is PeriodKind.WEEKLY else "/api/events/monthly"
+    params = {"weekStart": label} if kind is PeriodKind.WEEKLY else {"month": label}
+    with running(["aggregator", "mailer", "monitor"], env, Path("bench/results/logs")) as stack:
+        await wait_ready(stack)
+        triggered = time.perf_counter()
+        status, body = await trigger(stack, path, params)
+        answered = time.perf_counter()
+        stored = await wait_for_count(
+            url,
+            "select count(*) from email_queue where kind = $1",
+            eligible,
+            f"{kind.value}-summary",
+        )
+        aggregator_mb = stack.peak_rss_mb("aggregator")
+        mailer_mb = stack.peak_rss_mb("mailer")
+    return status, body, triggered, answered, stored, aggregator_mb, mailer_mb
 
 
 def main(kind: PeriodKind, whole_target: float) -> None:

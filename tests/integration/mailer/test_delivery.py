@@ -1,0 +1,197 @@
+"""Sending against the real aiosmtpd sink and PostgreSQL: outcomes, retries, claims."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from sportify_common.messages import EmailKind
+from sportify_common.settings import Settings
+from sportify_mailer.app import delivery_config
+from sportify_mailer.delivery import Delivery
+from sportify_mailer.smtp import SmtpPool
+from tests.support.mail_factories import (
+    T0,
+    ManualClock,
+    email_row,
+    insert_emails,
+    insert_user,
+    set_notifications,
+)
+from tests.support.smtp import SmtpSink
+
+
+async def test_transient_failure_is_retried_after_backoff_and_then_sent(
+    engine: AsyncEngine, delivery: Delivery, sink: SmtpSink, clock: ManualClock
+) -> None:
+    (email_id,) = await insert_emails(engine, 1)
+    sink.handler.transient_failures = 1
+
+    first = await delivery.drain(25)
+    row = await email_row(engine, email_id)
+    assert (first.processed, first.failed, first.sent) == (1, 1, 0)
+    assert (row["status"], row["attempts"]) == ("retrying", 1)
+    assert "451" in row["error"]
+    assert T0 < row["next_attempt_at"] <= clock.advance(seconds=0) + _seconds(30)
+
+    not_yet = await delivery.drain(25)
+    assert not_yet.processed == 0
+
+    clock.advance(seconds=31)
+    second = await delivery.drain(25)
+    row = await email_row(engine, email_id)
+    assert (second.processed, second.sent) == (1, 1)
+    assert (row["status"], row["attempts"], row["sent_at"]) == ("sent", 2, clock.now)
+    assert len(sink.messages) == 1
+
+
+async def test_three_transient_failures_fail_the_email_after_retries(
+    engine: AsyncEngine, delivery: Delivery, sink: SmtpSink, clock: ManualClock
+) -> None:
+    (email_id,) = await insert_emails(engine, 1)
+    sink.handler.transient_failures = 3
+    for _ in range(3):
+        stats = await delivery.drain(25)
+        assert stats.failed == 1
+        clock.advance(hours=2)
+    row = await email_row(engine, email_id)
+    assert (row["status"], row["attempts"], row["failed_after_retries"]) == ("failed", 3, True)
+    assert (await delivery.drain(25)).processed == 0
+    assert sink.messages == []
+
+
+async def test_rejected_recipient_fails_at_once_without_retries(
+    engine: AsyncEngine, delivery: Delivery, sink: SmtpSink
+) -> None:
+    (email_id,) = await insert_emails(engine, 1, recipient="gone@example.test")
+    sink.handler.permanent_recipients.add("gone@example.test")
+    stats = await delivery.drain(25)
+    row = await email_row(engine, email_id)
+    assert (stats.processed, stats.failed) == (1, 1)
+    assert (row["status"], row["attempts"], row["failed_after_retries"]) == ("failed", 1, False)
+    assert "550" in row["error"]
+
+
+async def test_dropped_connection_is_retried_on_a_new_connection(
+    engine: AsyncEngine, delivery: Delivery, sink: SmtpSink, clock: ManualClock
+) -> None:
+    (email_id,) = await insert_emails(engine, 1)
+    sink.handler.drop_connections = 1
+    await delivery.drain(25)
+    row = await email_row(engine, email_id)
+    assert (row["status"], row["attempts"]) == ("retrying", 1)
+
+    clock.advance(minutes=5)
+    await delivery.drain(25)
+    row = await email_row(engine, email_id)
+    assert (row["status"], row["attempts"]) == ("sent", 2)
+    assert len(sink.messages) == 1
+
+
+async def test_unreachable_server_is_a_transient_failure(
+    engine: AsyncEngine, mail_settings: Settings, clock: ManualClock
+) -> None:
+    (email_id,) = await insert_emails(engine, 1)
+    closed = mail_settings.model_copy(update={"smtp_port": 9})  # discard port: refused
+    pool = SmtpPool(closed)
+    delivery = Delivery(engine, pool, delivery_config(closed), clock=clock, rng=lambda: 0.5)
+    await delivery.drain(25)
+    await pool.close()
+    row = await email_row(engine, email_id)
+    assert (row["status"], row["attempts"], row["failed_after_retries"]) == ("retrying", 1, False)
+    assert "connection" in row["error"]
+
+
+async def test_two_dispatchers_at_once_send_every_row_exactly_once(
+    engine: AsyncEngine, mail_settings: Settings, sink: SmtpSink, clock: ManualClock
+) -> None:
+    ids = await insert_emails(engine, 500)
+    other_engine = create_async_engine(mail_settings.async_database_url)
+    pools = [SmtpPool(mail_settings), SmtpPool(mail_settings)]
+    dispatchers = [
+        Delivery(engine, pools[0], delivery_config(mail_settings), clock=clock),
+        Delivery(other_engine, pools[1], delivery_config(mail_settings), clock=clock),
+    ]
+    try:
+        results = await asyncio.gather(*(d.drain(1000, concurrency=3) for d in dispatchers))
+    finally:
+        for pool in pools:
+            await pool.close()
+        await other_engine.dispose()
+
+    assert sum(r.sent for r in results) == 500
+    assert all(r.sent > 0 for r in results), "both dispatchers took part"
+    message_ids = Counter(str(m["Message-ID"]) for m in sink.messages)
+    assert len(message_ids) == 500
+    assert set(message_ids.values()) == {1}
+    assert {f"<{i}@sportify.local>" for i in ids} == set(message_ids)
+
+
+async def test_summary_of_a_user_who_opted_out_after_queueing_is_skipped(
+    engine: AsyncEngine, delivery: Delivery, sink: SmtpSink
+) -> None:
+    opted_out = await insert_user(engine)
+    deleted = await insert_user(engine, deleted=True)
+    still_in = await insert_user(engine)
+    (skip_id,) = await insert_emails(engine, 1, user_id=opted_out)
+    (gone_id,) = await insert_emails(engine, 1, user_id=deleted)
+    (send_id,) = await insert_emails(engine, 1, user_id=still_in)
+    await set_notifications(engine, opted_out, enabled=False)
+
+    stats = await delivery.drain(25)
+
+    assert (stats.processed, stats.sent, stats.skipped, stats.failed) == (3, 1, 2, 0)
+    skipped_row = await email_row(engine, skip_id)
+    assert (skipped_row["status"], skipped_row["error"]) == (
+        "skipped",
+        "email-notifications-disabled",
+    )
+    gone_row = await email_row(engine, gone_id)
+    assert (gone_row["status"], gone_row["error"]) == ("skipped", "user-deleted")
+    assert (await email_row(engine, send_id))["status"] == "sent"
+    assert len(sink.messages) == 1
+
+
+async def test_alerts_go_out_before_older_summaries(
+    engine: AsyncEngine, delivery: Delivery, sink: SmtpSink, clock: ManualClock
+) -> None:
+    summaries = await insert_emails(engine, 3, created_at=T0 - _seconds(3600))
+    (alert,) = await insert_emails(engine, 1, kind=EmailKind.ALERT, created_at=T0)
+    first = await delivery.drain(1)
+    assert first.sent == 1
+    assert (await email_row(engine, alert))["status"] == "sent"
+    assert all((await email_row(engine, s))["status"] == "pending" for s in summaries)
+    await delivery.drain(25)
+    assert len(sink.messages) == 4
+
+
+async def test_rows_not_yet_due_are_left_alone_and_limit_is_respected(
+    engine: AsyncEngine, delivery: Delivery, sink: SmtpSink
+) -> None:
+    await insert_emails(engine, 2, next_attempt_at=T0 + _seconds(60))
+    await insert_emails(engine, 5)
+    stats = await delivery.drain(3)
+    assert (stats.processed, stats.sent) == (3, 3)
+    stats = await delivery.drain(25)
+    assert (stats.processed, stats.sent) == (2, 2)
+    assert len(sink.messages) == 5
+
+
+async def test_sent_message_has_unsubscribe_headers_and_both_bodies(
+    engine: AsyncEngine, delivery: Delivery, sink: SmtpSink
+) -> None:
+    (email_id,) = await insert_emails(engine, 1, recipient="ada@example.test")
+    await delivery.drain(25)
+    (message,) = sink.messages
+    assert message["To"] == "ada@example.test"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert message["Message-ID"] == f"<{email_id}@sportify.local>"
+    assert message.get_content_type() == "multipart/alternative"
+
+
+def _seconds(n: float):  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    return timedelta(seconds=n)
