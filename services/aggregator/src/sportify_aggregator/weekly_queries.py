@@ -203,3 +203,10 @@ async def summary_batches(
         result = await conn.stream(text(_SUMMARY_SQL), {"start": period.start})
         async for rows in result.mappings().partitions(size):
             yield [_summary(row) for row in rows]
+
+
+async def compute(
+    conn: AsyncConnection, *, period: Period, challenge: Decimal, run_id: UUID, now: datetime
+) -> None:
+    await create_week(conn, challenge=challenge)
+    await write_week(conn, period=period, challenge=challenge, run_id=run_id, now=now)
