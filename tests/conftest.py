@@ -108,3 +108,20 @@ def smtp_sink() -> Iterator[SmtpSink]:
 def sink(smtp_sink: SmtpSink) -> SmtpSink:
     smtp_sink.reset()
     return smtp_sink
+
+
+@pytest.fixture
+def service_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """Factory for ServiceStack; every process it started is stopped after the test."""
+    from tests.support.stack import ServiceStack
+
+    stacks: list[ServiceStack] = []
+
+    def make(env: dict[str, str]) -> ServiceStack:
+        stack = ServiceStack(env=env, log_dir=tmp_path_factory.mktemp("services"))
+        stacks.append(stack)
+        return stack
+
+    yield make
+    for stack in stacks:
+        stack.stop_all()

@@ -100,7 +100,12 @@ async def insert_user(engine: AsyncEngine, *, notifications: bool = True) -> UUI
                 values (:id, :email, :name, :enabled)
                 """
             ),
-            {"id": user_id, "email": random_email(), "name": random_name(), "enabled": notifications},
+            {
+                "id": user_id,
+                "email": random_email(),
+                "name": random_name(),
+                "enabled": notifications,
+            },
         )
     return user_id
 

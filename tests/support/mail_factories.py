@@ -137,7 +137,9 @@ async def insert_emails(
 
 async def email_row(engine: AsyncEngine, email_id: UUID) -> dict[str, Any]:
     async with engine.connect() as conn:
-        result = await conn.execute(text("select * from email_queue where id = :id"), {"id": email_id})
+        result = await conn.execute(
+            text("select * from email_queue where id = :id"), {"id": email_id}
+        )
         return dict(result.mappings().one())
 
 
