@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncpg.exceptions as pg
 from aiormq.exceptions import AMQPConnectionError, ChannelInvalidStateError
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.exc import InterfaceError as SqlInterfaceError
+from sqlalchemy.exc import DBAPIError, InterfaceError as SqlInterfaceError
 
 _CONNECTIVITY: tuple[type[BaseException], ...] = (
     ConnectionError,  # includes AMQPConnectionError, ConnectionRefusedError, ConnectionResetError

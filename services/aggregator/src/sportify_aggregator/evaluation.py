@@ -36,7 +36,14 @@ from sportify_common.jobs import queries as jobs
 from sportify_common.jobs.names import JobName, JobStatus
 from sportify_common.messages import JobFinished, PeriodClosed, RoutingKey
 from sportify_common.metrics import Metrics
-from sportify_common.periods import Period, PeriodError, PeriodKind, period_from_bounds, to_wire, wire_end
+from sportify_common.periods import (
+    Period,
+    PeriodError,
+    PeriodKind,
+    period_from_bounds,
+    to_wire,
+    wire_end,
+)
 from sportify_common.settings import Settings
 from sportify_common.topology import Topology
 
@@ -92,10 +99,6 @@ EVALUATORS: dict[JobName, Evaluator] = {
 }
 
 
-class RunFailedError(Exception):
-    """Raised inside a run to fail it with a message (not an infrastructure problem)."""
-
-
 async def run_period(rt: Runtime, msg: PeriodClosed) -> None:
     """Handle one `period.closed`. Raises RejectMessage (dead letter) for what cannot be run."""
     evaluator = EVALUATORS.get(msg.job_name)
@@ -106,7 +109,9 @@ async def run_period(rt: Runtime, msg: PeriodClosed) -> None:
     if row is None:
         dead_letter(logger, f"unknown jobRunId {msg.job_run_id}")
     if row.job_name is not msg.job_name:
-        dead_letter(logger, f"jobRunId {msg.job_run_id} is a {row.job_name} run, not {msg.job_name}")
+        dead_letter(
+            logger, f"jobRunId {msg.job_run_id} is a {row.job_name} run, not {msg.job_name}"
+        )
     try:
         period = period_from_bounds(
             evaluator.kind, msg.period_start, msg.period_end, rt.settings.zone
@@ -137,10 +142,14 @@ async def _already_finished(rt: Runtime, msg: PeriodClosed, row: jobs.JobRunRow 
         logger.info("run %s already completed: announcing its result again", msg.job_run_id)
         await _finished(rt, msg, JobStatus.COMPLETED, dict(row.metadata.get("result") or {}))
     else:
-        logger.info("run %s already finished (%s): nothing to do", msg.job_run_id, row and row.status)
+        logger.info(
+            "run %s already finished (%s): nothing to do", msg.job_run_id, row and row.status
+        )
 
 
-async def _run_guarded(rt: Runtime, evaluator: Evaluator, period: Period, msg: PeriodClosed) -> None:
+async def _run_guarded(
+    rt: Runtime, evaluator: Evaluator, period: Period, msg: PeriodClosed
+) -> None:
     job = msg.job_name.value
     began = time.monotonic()
     try:
@@ -221,7 +230,9 @@ async def _failed(
 ) -> None:
     job = msg.job_name.value
     async with rt.engine.begin() as conn:
-        await jobs.fail(conn, msg.job_run_id, now=rt.clock(), error_type=error_type, message=message)
+        await jobs.fail(
+            conn, msg.job_run_id, now=rt.clock(), error_type=error_type, message=message
+        )
     rt.metrics.job_runs.labels(job=job, status="failed").inc()
     rt.metrics.job_duration.labels(job=job).observe(time.monotonic() - began)
     error = {"type": error_type, "message": message[:2000]}

@@ -105,7 +105,11 @@ class Mailer:
                 continue
             url, headers = self._links(summary, now)
             outcome = summaries.summary_email(
-                summary, period, base_url=self.settings.base_url, unsubscribe_url=url, headers=headers
+                summary,
+                period,
+                base_url=self.settings.base_url,
+                unsubscribe_url=url,
+                headers=headers,
             )
             if isinstance(outcome, summaries.Skipped):
                 entries.append(outcome.entry())

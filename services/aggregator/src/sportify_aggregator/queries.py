@@ -115,9 +115,7 @@ async def create_stats(conn: AsyncConnection, period: Period) -> None:
 
 
 ACTIVITY_TOTALS_JSON = (
-    "jsonb_build_object("
-    + ", ".join(f"'{c}', trim_scale(s.{c})" for c in ACTIVITY_COLUMNS)
-    + ")"
+    "jsonb_build_object(" + ", ".join(f"'{c}', trim_scale(s.{c})" for c in ACTIVITY_COLUMNS) + ")"
 )
 
 

@@ -141,16 +141,22 @@ def _weekly_goals(goals: Mapping[str, Any], locale: str) -> list[dict[str, Any]]
         result.append(_goal(label, exercises.get("achieved", False), locale))
     else:
         result.append(
-            {"label": "Übungsziele: keine gesetzt" if de else "Exercise goals: none set",
-             "achieved": None}
+            {
+                "label": "Übungsziele: keine gesetzt" if de else "Exercise goals: none set",
+                "achieved": None,
+            }
         )
     if points.get("target") is not None:
-        label = f"{'Punkteziel' if de else 'Points goal'} ({format_number(points['target'], locale)})"
+        label = (
+            f"{'Punkteziel' if de else 'Points goal'} ({format_number(points['target'], locale)})"
+        )
         result.append(_goal(label, points.get("achieved", False), locale))
     else:
         result.append(
-            {"label": "Punkteziel: keines gesetzt" if de else "Points goal: none set",
-             "achieved": None}
+            {
+                "label": "Punkteziel: keines gesetzt" if de else "Points goal: none set",
+                "achieved": None,
+            }
         )
     target = format_number(challenge.get("target"), locale)
     label = f"{'Wochen-Challenge' if de else 'Weekly challenge'} ({target} {'Punkte' if de else 'points'})"
@@ -171,7 +177,9 @@ def _rankings(rankings: Mapping[str, Any], locale: str) -> dict[str, Any]:
     }
 
 
-def summary_context(summary: Summary, period: Period, *, base_url: str, unsubscribe_url: str | None) -> dict[str, Any]:
+def summary_context(
+    summary: Summary, period: Period, *, base_url: str, unsubscribe_url: str | None
+) -> dict[str, Any]:
     locale = locale_of(summary.recipient)
     context: dict[str, Any] = {
         "name": summary.recipient.display_name,

@@ -8,35 +8,81 @@ LOCALES: Final = ("de", "en")
 DEFAULT_LOCALE: Final = "de"
 
 MONTHS: Final = {
-    "de": ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August",
-           "September", "Oktober", "November", "Dezember"),
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"),
+    "de": (
+        "Januar",
+        "Februar",
+        "März",
+        "April",
+        "Mai",
+        "Juni",
+        "Juli",
+        "August",
+        "September",
+        "Oktober",
+        "November",
+        "Dezember",
+    ),
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
 }
 
 ACTIVITIES: Final = {
-    "de": {"pullups": "Klimmzüge", "pushups": "Liegestütze", "situps": "Sit-ups",
-           "running": "Laufen (km)", "cycling": "Radfahren (km)", "points": "Punkte"},
-    "en": {"pullups": "Pull-ups", "pushups": "Push-ups", "situps": "Sit-ups",
-           "running": "Running (km)", "cycling": "Cycling (km)", "points": "Points"},
+    "de": {
+        "pullups": "Klimmzüge",
+        "pushups": "Liegestütze",
+        "situps": "Sit-ups",
+        "running": "Laufen (km)",
+        "cycling": "Radfahren (km)",
+        "points": "Punkte",
+    },
+    "en": {
+        "pullups": "Pull-ups",
+        "pushups": "Push-ups",
+        "situps": "Sit-ups",
+        "running": "Running (km)",
+        "cycling": "Cycling (km)",
+        "points": "Points",
+    },
 }
 
 BADGES: Final = {
-    "de": {"weekly-goal-exercises": "Wochenziel Übungen",
-           "weekly-goal-points": "Wochenziel Punkte",
-           "weekly-challenge-points": "Wochen-Challenge",
-           "monthly-challenge-points": "Monats-Challenge"},
-    "en": {"weekly-goal-exercises": "Weekly exercise goal",
-           "weekly-goal-points": "Weekly points goal",
-           "weekly-challenge-points": "Weekly challenge",
-           "monthly-challenge-points": "Monthly challenge"},
+    "de": {
+        "weekly-goal-exercises": "Wochenziel Übungen",
+        "weekly-goal-points": "Wochenziel Punkte",
+        "weekly-challenge-points": "Wochen-Challenge",
+        "monthly-challenge-points": "Monats-Challenge",
+    },
+    "en": {
+        "weekly-goal-exercises": "Weekly exercise goal",
+        "weekly-goal-points": "Weekly points goal",
+        "weekly-challenge-points": "Weekly challenge",
+        "monthly-challenge-points": "Monthly challenge",
+    },
 }
 
 AWARD_TYPES: Final = {
-    "de": {"leaderboard": "Freunde-Rangliste", "monthly-champion": "Monats-Champion",
-           "category-rank-award": "Ranglisten-Platz"},
-    "en": {"leaderboard": "Friends leaderboard", "monthly-champion": "Monthly champion",
-           "category-rank-award": "Ranking place"},
+    "de": {
+        "leaderboard": "Freunde-Rangliste",
+        "monthly-champion": "Monats-Champion",
+        "category-rank-award": "Ranglisten-Platz",
+    },
+    "en": {
+        "leaderboard": "Friends leaderboard",
+        "monthly-champion": "Monthly champion",
+        "category-rank-award": "Ranking place",
+    },
 }
 
 SCOPES: Final = {

@@ -1,0 +1,134 @@
+"""Runs the aggregator app in-process against the real broker and listens to what it publishes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from asgi_lifespan import LifespanManager
+from faststream.rabbit import RabbitBroker
+from prometheus_client import CollectorRegistry
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from sportify_aggregator.app import create_app
+from sportify_common.broker import publish
+from sportify_common.jobs import queries as jobs
+from sportify_common.jobs.names import JobName, Trigger
+from sportify_common.messages import PeriodClosed, RoutingKey
+from sportify_common.periods import Period, PeriodKind
+from sportify_common.settings import Settings
+from sportify_common.topology import Topology
+
+JOBS = {PeriodKind.WEEKLY: JobName.WEEKLY_EVENTS, PeriodKind.MONTHLY: JobName.MONTHLY_EVENTS}
+
+
+@dataclass
+class Harness:
+    settings: Settings
+    engine: AsyncEngine
+    broker: RabbitBroker
+    topology: Topology
+    registry: CollectorRegistry
+    emails: list[dict[str, Any]] = field(default_factory=list)
+    finished: list[dict[str, Any]] = field(default_factory=list)
+
+    async def claim(self, period: Period, *, force: bool = False) -> jobs.Claim:
+        async with self.engine.begin() as conn:
+            return await jobs.claim(
+                conn,
+                job_name=JOBS[period.kind],
+                scheduled_for=period.end,
+                trigger=Trigger.HTTP,
+                force=force,
+                now=datetime.now(UTC),
+            )
+
+    async def send(self, message: PeriodClosed) -> None:
+        await publish(self.broker, self.topology, RoutingKey.PERIOD_CLOSED, message)
+
+    async def run(self, period: Period, *, force: bool = False) -> dict[str, Any]:
+        """Claim, publish period.closed, wait for the run's job.finished; returns its body."""
+        claim = await self.claim(period, force=force)
+        assert claim.should_publish, claim.outcome
+        await self.send(
+            PeriodClosed(
+                job_run_id=claim.run.id,
+                job_name=JOBS[period.kind],
+                period_start=period.start,
+                period_end=period.end,
+                force=force,
+            )
+        )
+        return await self.wait_finished(claim.run.id)
+
+    async def wait_finished(self, run_id: UUID, timeout: float = 30.0) -> dict[str, Any]:
+        async with asyncio.timeout(timeout):
+            while True:
+                for body in self.finished:
+                    if body["jobRunId"] == str(run_id):
+                        return body
+                await asyncio.sleep(0.02)
+
+    async def store_requested_emails(self) -> None:
+        """Do what the mailer would: put every requested email into email_queue."""
+        async with self.engine.begin() as conn:
+            for email in self.emails:
+                await conn.execute(
+                    text(
+                        """
+                        insert into email_queue (id, idempotency_key, recipient, user_id, kind,
+                                                 locale, subject, body_text, body_html, headers)
+                        values (:id, :key, :recipient, :user_id, :kind, :locale, :subject,
+                                :text, :html, cast(:headers as jsonb))
+                        on conflict (idempotency_key) do nothing
+                        """
+                    ),
+                    {
+                        "id": uuid4(),
+                        "key": email["idempotencyKey"],
+                        "recipient": email["recipient"],
+                        "user_id": UUID(email["userId"]),
+                        "kind": email["kind"],
+                        "locale": email["locale"],
+                        "subject": email["subject"],
+                        "text": email["bodyText"],
+                        "html": email["bodyHtml"],
+                        "headers": json.dumps(email["headers"]),
+                    },
+                )
+
+    def emails_to(self, user_id: UUID) -> list[dict[str, Any]]:
+        return [e for e in self.emails if e["userId"] == str(user_id)]
+
+
+@asynccontextmanager
+async def running_aggregator(settings: Settings, engine: AsyncEngine) -> AsyncIterator[Harness]:
+    registry = CollectorRegistry()
+    app = create_app(settings, registry=registry)
+    topology = Topology(settings.amqp_namespace, max_deliveries=settings.message_max_deliveries)
+    listener = RabbitBroker(settings.amqp_url, logger=None)
+    harness = Harness(settings, engine, listener, topology, registry)
+    instance = uuid4().hex[:8]
+
+    @listener.subscriber(
+        topology.listener_queue("test", RoutingKey.EMAIL_REQUESTED, instance), topology.exchange
+    )
+    async def on_email(body: dict[str, Any]) -> None:
+        harness.emails.append(body)
+
+    @listener.subscriber(
+        topology.listener_queue("test", RoutingKey.JOB_FINISHED, instance), topology.exchange
+    )
+    async def on_finished(body: dict[str, Any]) -> None:
+        harness.finished.append(body)
+
+    async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30), listener:
+        await listener.start()
+        yield harness
