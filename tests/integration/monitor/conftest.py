@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
+import aio_pika
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
@@ -35,13 +36,31 @@ async def monitor_client(
     settings: Settings, *, clock: Clock | None = None
 ) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings, clock=clock or fixed_clock(), gauge_refresh_seconds=0)
-    async with (
-        LifespanManager(app) as manager,
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=manager.app), base_url="http://monitor.test"
-        ) as client,
-    ):
-        yield client
+    try:
+        async with (
+            LifespanManager(app) as manager,
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=manager.app), base_url="http://monitor.test"
+            ) as client,
+        ):
+            yield client
+    finally:
+        await delete_monitor_topology(settings)
+
+
+async def delete_monitor_topology(settings: Settings) -> None:
+    """Drop the durable queues and exchanges the monitor declared in this test's namespace."""
+    topology = topology_of(settings)
+    cleanup = topology.queue_name("monitor", RoutingKey.JOBS_CLEANUP)
+    connection = await aio_pika.connect(settings.amqp_url)
+    try:
+        channel = await connection.channel()
+        for queue in (cleanup, f"{cleanup}.dlq"):
+            await channel.queue_delete(queue)
+        for exchange in (topology.exchange.name, topology.dead_letter_exchange.name):
+            await channel.exchange_delete(exchange)
+    finally:
+        await connection.close()
 
 
 @pytest.fixture
@@ -80,7 +99,9 @@ async def stand_in(settings: Settings, handlers: dict[RoutingKey, Handler]) -> A
 
 
 @asynccontextmanager
-async def collector(settings: Settings, key: RoutingKey) -> AsyncIterator[asyncio.Queue[dict[str, Any]]]:
+async def collector(
+    settings: Settings, key: RoutingKey
+) -> AsyncIterator[asyncio.Queue[dict[str, Any]]]:
     """Every message published with `key` on the test namespace, in arrival order."""
     received: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
 

@@ -34,7 +34,9 @@ async def test_requests_without_credentials_are_refused_with_401(settings: Setti
         responses = [(path, await client.request(method, path)) for method, path in ALL]
 
     assert [(path, r.status_code) for path, r in responses] == [(path, 401) for _, path in ALL]
-    assert all(r.json()["status"] == "error" and r.json()["error"] == "unauthorized" for _, r in responses)
+    assert all(
+        r.json()["status"] == "error" and r.json()["error"] == "unauthorized" for _, r in responses
+    )
 
 
 async def test_wrong_or_malformed_tokens_are_refused_with_401(settings: Settings) -> None:
@@ -71,7 +73,9 @@ async def test_the_cron_secret_does_not_open_admin_endpoints_when_an_admin_token
 async def test_the_right_token_is_accepted(settings: Settings) -> None:
     async with monitor_client(_quick(settings)) as client:
         cron = [(await client.request(m, p, headers=CRON)).status_code for m, p in CRON_ENDPOINTS]
-        admin = [(await client.request(m, p, headers=ADMIN)).status_code for m, p in ADMIN_ENDPOINTS]
+        admin = [
+            (await client.request(m, p, headers=ADMIN)).status_code for m, p in ADMIN_ENDPOINTS
+        ]
 
     assert 401 not in cron + admin
     assert 503 not in cron + admin

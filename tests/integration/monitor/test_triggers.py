@@ -6,7 +6,7 @@ from datetime import UTC, timedelta
 from typing import Any
 from uuid import UUID
 
-import httpx
+import aio_pika
 from faststream.rabbit import RabbitBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -73,7 +73,9 @@ async def test_a_weekly_trigger_answers_200_with_the_aggregators_result(
 
     body = response.json()
     assert response.status_code == 200
-    assert body["status"] == "ok" and body["skipped"] is False and body["processedUsers"] == 3
+    assert body["status"] == "ok"
+    assert body["skipped"] is False
+    assert body["processedUsers"] == 3
     assert body["weekStart"] == "2026-02-23T00:00:00.000Z"
     assert body["emailSummary"] == {"queued": 2, "skipped": {"no-email-address": 1}}
     run = await job_run(engine, UUID(body["jobRunId"]))
@@ -158,7 +160,9 @@ async def test_force_on_a_running_run_is_a_409(settings: Settings, engine: Async
     assert (plain.status_code, plain.json()["reason"]) == (200, "already-running")
 
 
-async def test_a_failed_run_is_run_again_as_attempt_2(settings: Settings, engine: AsyncEngine) -> None:
+async def test_a_failed_run_is_run_again_as_attempt_2(
+    settings: Settings, engine: AsyncEngine
+) -> None:
     run_id = await insert_job_run(
         engine,
         job_name="weekly-events",
@@ -249,3 +253,21 @@ async def test_a_run_finished_while_its_message_was_lost_is_found_after_the_wait
 
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "processedUsers": 9}
+
+
+async def test_a_command_that_cannot_be_published_fails_the_run_and_answers_503(
+    settings: Settings, engine: AsyncEngine
+) -> None:
+    async with monitor_client(settings) as client:
+        connection = await aio_pika.connect(settings.amqp_url)
+        async with connection:
+            channel = await connection.channel()
+            await channel.exchange_delete(settings.amqp_namespace)  # publishing now fails
+        response = await client.post("/api/events/weekly", headers=CRON)
+        runs = (await client.get("/api/admin/jobs?jobName=weekly-events", headers=ADMIN)).json()
+
+    assert response.status_code == 503
+    assert response.json()["error"] == "broker-unavailable"
+    assert runs["jobs"][0]["status"] == "failed"
+    run = await job_run(engine, UUID(runs["jobs"][0]["id"]))
+    assert run["metadata"]["error"]["type"] == "publish-failed"

@@ -52,7 +52,7 @@ def stuck_jobs_alert(
     return STUCK_JOBS_TITLE, "\n".join(lines)
 
 
-def test_alert_body(now: datetime) -> str:
+def sample_alert_body(now: datetime) -> str:
     return (
         f"This is a test alert requested through the admin API at {to_wire(now)}. "
         "If you read this, alert emails reach their recipient."

@@ -172,7 +172,7 @@ class CleanupResponse(Schema):
     jobs: list[StuckJobEntry]
 
 
-class TestAlertResponse(Schema):
+class AlertTestResponse(Schema):
     status: Literal["ok"] = "ok"
     queued: bool
     reason: str | None

@@ -9,17 +9,17 @@ from fastapi import APIRouter, Query
 from sportify_common.alerts import raise_alert
 from sportify_common.jobs.names import JobName, JobStatus, Trigger
 from sportify_monitor import monitoring
-from sportify_monitor.alerts import TEST_ALERT_TITLE, test_alert_body
+from sportify_monitor.alerts import TEST_ALERT_TITLE, sample_alert_body
 from sportify_monitor.deps import AdminAuth, MonitorDep
 from sportify_monitor.errors import ApiError
 from sportify_monitor.params import parse_uuid
 from sportify_monitor.routes.events import run_cleanup
 from sportify_monitor.schemas import (
+    AlertTestResponse,
     CleanupResponse,
     JobDetailResponse,
     JobList,
     MonitoringDocument,
-    TestAlertResponse,
 )
 
 router = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[AdminAuth])
@@ -54,11 +54,11 @@ async def cleanup_jobs(monitor: MonitorDep) -> CleanupResponse:
     return await run_cleanup(monitor, Trigger.ADMIN)
 
 
-@router.post("/monitoring/test-alert", response_model=TestAlertResponse)
-async def test_alert(monitor: MonitorDep) -> TestAlertResponse:
+@router.post("/monitoring/test-alert", response_model=AlertTestResponse)
+async def test_alert(monitor: MonitorDep) -> AlertTestResponse:
     now = monitor.clock()
     if not monitor.settings.alert_recipient:
-        return TestAlertResponse(queued=False, reason="no-alert-recipient")
+        return AlertTestResponse(queued=False, reason="no-alert-recipient")
     queued = await raise_alert(
         engine=monitor.engine,
         broker=monitor.broker,
@@ -66,7 +66,7 @@ async def test_alert(monitor: MonitorDep) -> TestAlertResponse:
         settings=monitor.settings,
         metrics=monitor.metrics,
         title=TEST_ALERT_TITLE,
-        body=test_alert_body(now),
+        body=sample_alert_body(now),
         now=now,
     )
-    return TestAlertResponse(queued=queued, reason=None if queued else "deduplicated")
+    return AlertTestResponse(queued=queued, reason=None if queued else "deduplicated")
