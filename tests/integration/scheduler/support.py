@@ -16,7 +16,7 @@ from sportify_common.settings import Settings
 from sportify_common.topology import Topology
 
 
-class SimulationOver(Exception):
+class SimulationOverError(Exception):
     """Raised into sleeping loops once simulated time reaches its end."""
 
 
@@ -25,7 +25,7 @@ class SharedTime:
     """A discrete-event clock: time jumps to the earliest wake-up once every loop sleeps.
 
     Loops that wake at the same instant run concurrently against the real database and
-    broker, as replicas would. At `until`, sleepers get SimulationOver, or (block=True)
+    broker, as replicas would. At `until`, sleepers get SimulationOverError, or (block=True)
     wait until they are cancelled.
     """
 
@@ -52,7 +52,7 @@ class SharedTime:
             self.now = self.until
             for _, future in waiting:
                 if not self.block:
-                    future.set_exception(SimulationOver())
+                    future.set_exception(SimulationOverError())
             return
         self.now = target
         still = []
@@ -95,6 +95,6 @@ async def recorder(settings: Settings) -> AsyncIterator[list[Received]]:
 
 async def wait_for(received: list[Received], count: int, timeout: float = 10.0) -> None:
     async with asyncio.timeout(timeout):
-        while len(received) < count:
+        while len(received) < count:  # noqa: ASYNC110 - polls a list the consumer fills
             await asyncio.sleep(0.02)
     await asyncio.sleep(0.2)  # anything extra would have arrived by now

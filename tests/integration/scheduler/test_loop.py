@@ -9,12 +9,13 @@ from uuid import UUID
 
 import pytest
 from asgi_lifespan import LifespanManager
+from faststream.exceptions import IncorrectState
 from prometheus_client import CollectorRegistry
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from sportify_common.broker import create_broker
-from sportify_common.jobs.names import JobName
+from sportify_common.jobs.names import JobName, Trigger
 from sportify_common.periods import PeriodKind, closed_periods
 from sportify_common.settings import Settings
 from sportify_common.topology import Topology
@@ -22,15 +23,17 @@ from sportify_scheduler.app import create_app
 from sportify_scheduler.jobs import scheduled_jobs
 from sportify_scheduler.loop import SchedulerLoop
 from sportify_scheduler.plan import slot_for
-from tests.integration.scheduler.support import SharedTime, SimulationOver, recorder, wait_for
+from tests.integration.scheduler.support import SharedTime, SimulationOverError, recorder, wait_for
 
 pytestmark = pytest.mark.integration
 
 LoopFactory = Callable[[SharedTime], SchedulerLoop]
 
 
-def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)  # type: ignore[misc]  # year, month, day, ... ints
+def utc(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0, micro: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, micro, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -46,7 +49,9 @@ async def make_loop(berlin: Settings) -> AsyncIterator[Callable[..., Any]]:
         async def build(time: SharedTime, *, catch_up_periods: int = 0) -> SchedulerLoop:
             engine = create_async_engine(berlin.async_database_url)
             stack.push_async_callback(engine.dispose)
-            broker = create_broker(berlin.amqp_url, service="scheduler", registry=CollectorRegistry())
+            broker = create_broker(
+                berlin.amqp_url, service="scheduler", registry=CollectorRegistry()
+            )
             await stack.enter_async_context(broker)
             await broker.start()
             topology = Topology(berlin.amqp_namespace, berlin.message_max_deliveries)
@@ -68,7 +73,9 @@ async def make_loop(berlin: Settings) -> AsyncIterator[Callable[..., Any]]:
 async def job_runs(engine: AsyncEngine) -> list[dict[str, Any]]:
     async with engine.connect() as conn:
         result = await conn.execute(
-            text("select id, job_name, scheduled_for, status, metadata from job_runs order by scheduled_for, job_name")
+            text(
+                "select id, job_name, scheduled_for, status, metadata from job_runs order by scheduled_for, job_name"
+            )
         )
         return [dict(row) for row in result.mappings()]
 
@@ -87,7 +94,7 @@ async def insert_completed(engine: AsyncEngine, job: JobName, scheduled_for: dat
 async def run_until_over(*loops: SchedulerLoop) -> None:
     results = await asyncio.gather(*(loop.run() for loop in loops), return_exceptions=True)
     for result in results:
-        if not isinstance(result, SimulationOver):
+        if not isinstance(result, SimulationOverError):
             raise AssertionError(f"the loop ended with {result!r}")
 
 
@@ -140,7 +147,9 @@ async def test_catch_up_publishes_missed_weeks_and_months_but_not_completed_ones
     )
     runs = await job_runs(engine)
     by_id = {run["id"]: run for run in runs}
-    assert all(by_id[UUID(r.body["jobRunId"])]["metadata"]["trigger"] == "catch-up" for r in received)
+    assert all(
+        by_id[UUID(r.body["jobRunId"])]["metadata"]["trigger"] == "catch-up" for r in received
+    )
     assert sum(run["status"] == "completed" for run in runs) == 2
     assert len(runs) == 6
 
@@ -184,11 +193,11 @@ async def test_a_failed_publish_is_retried_for_the_same_run(
     connected = loop.broker
     loop.broker = create_broker(berlin.amqp_url, service="scheduler", registry=CollectorRegistry())
 
-    with pytest.raises(Exception):  # noqa: B017, PT011 - whatever the unconnected broker raises
-        await loop.fire(slot, trigger=loop_trigger(), now=time.now)
+    with pytest.raises(IncorrectState):  # the broker is down: nothing was published
+        await loop.fire(slot, trigger=Trigger.CRON, now=time.now)
     loop.broker = connected
     async with recorder(berlin) as received:
-        published = await loop.fire(slot, trigger=loop_trigger(), now=time.now)
+        published = await loop.fire(slot, trigger=Trigger.CRON, now=time.now)
         await wait_for(received, 1)
 
     (run,) = await job_runs(engine)
@@ -209,6 +218,8 @@ async def test_a_database_outage_does_not_stop_the_loop(
         )
     )
 
+    assert await loop.tick(utc(2026, 2, 8, 23, 14))  # nothing due yet: plans 23:15
+
     ok = await loop.tick(utc(2026, 2, 8, 23, 15))
     loop.engine, broken = healthy, loop.engine
     await broken.dispose()
@@ -222,7 +233,29 @@ async def test_a_database_outage_does_not_stop_the_loop(
     assert loop.next_fires()[JobName.EMAILS_DISPATCH] == utc(2026, 2, 8, 23, 30)
 
 
-def loop_trigger() -> Any:
-    from sportify_common.jobs.names import Trigger
+async def test_a_late_wake_up_fires_the_overdue_slot_once_and_skips_the_rest(
+    engine: AsyncEngine, make_loop: Callable[..., Any]
+) -> None:
+    time = SharedTime(now=utc(2026, 2, 8, 23, 14), until=utc(2026, 2, 9))
+    loop = await make_loop(time)
+    assert await loop.tick(utc(2026, 2, 8, 23, 14))  # plans dispatch at 23:15
 
-    return Trigger.CRON
+    assert await loop.tick(utc(2026, 2, 8, 23, 50))  # woke 35 minutes late
+
+    runs = await job_runs(engine)
+    assert [(run["job_name"], run["scheduled_for"]) for run in runs] == [
+        ("emails-dispatch", utc(2026, 2, 8, 23, 15))
+    ]
+    assert loop.next_fires()[JobName.EMAILS_DISPATCH] == utc(2026, 2, 9, 0, 0)
+
+
+async def test_a_clock_that_goes_back_replans_from_the_new_time(
+    make_loop: Callable[..., Any],
+) -> None:
+    time = SharedTime(now=utc(2026, 2, 8, 23, 14), until=utc(2026, 2, 9))
+    loop = await make_loop(time)
+    assert await loop.tick(utc(2026, 2, 8, 23, 14))
+
+    assert await loop.tick(utc(2026, 2, 8, 21, 59))
+
+    assert loop.next_fires()[JobName.EMAILS_DISPATCH] == utc(2026, 2, 8, 22, 0)

@@ -11,8 +11,10 @@ from sportify_scheduler.schedule import CronError, local_instant, next_fire, par
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
-def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)  # type: ignore[misc]  # year, month, day, ... ints
+def utc(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0, micro: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, micro, tzinfo=UTC)
 
 
 def test_a_star_field_holds_every_value() -> None:
@@ -208,7 +210,9 @@ def test_the_29th_of_february_is_found_years_ahead() -> None:
         max_value=datetime(2028, 1, 1),  # noqa: DTZ001
         timezones=st.just(UTC),
     ),
-    expression=st.sampled_from(["5 0 * * 1", "10 0 1 * *", "*/15 * * * *", "0 2 * * *", "30 2 * * *"]),
+    expression=st.sampled_from(
+        ["5 0 * * 1", "10 0 1 * *", "*/15 * * * *", "0 2 * * *", "30 2 * * *"]
+    ),
 )
 def test_next_fire_is_a_matching_wall_time_after_the_instant(
     after: datetime, expression: str

@@ -67,7 +67,8 @@ def test_weeks_around_both_daylight_saving_changes_are_evaluated_at_local_five_p
     by_label = {s.period.label: s for s in slots if s.period}
     spring = by_label["2026-03-23"]  # contains 2026-03-29, 23 hours shorter by one
     autumn = by_label["2026-10-19"]  # contains 2026-10-25, one hour longer
-    assert spring.period is not None and autumn.period is not None
+    assert spring.period is not None
+    assert autumn.period is not None
     assert spring.period.end - spring.period.start == timedelta(hours=7 * 24 - 1)
     assert autumn.period.end - autumn.period.start == timedelta(hours=7 * 24 + 1)
     assert all(

@@ -53,7 +53,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if s is not None
     ]
     configure_logging(settings.log_level, secrets=secrets)
-    return _dispatch(args, settings)
+    try:
+        return _dispatch(args, settings)
+    except SettingsError as exc:  # raised by a service validating its own settings at start
+        print(f"sportify: {exc}", file=sys.stderr)
+        return 2
 
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:

@@ -85,7 +85,6 @@ def create_app(
         on_shutdown=[stop_loop],
         after_shutdown=[dispose_engine],
     )
-    return app
 
 
 def _log_unexpected_end(task: asyncio.Task[None]) -> None:

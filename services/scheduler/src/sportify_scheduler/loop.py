@@ -59,9 +59,9 @@ class SchedulerLoop:
     catch_up_periods: int = 2
     max_step_seconds: float = 30.0
     retry_seconds: float = 5.0
-    _next: dict[JobName, datetime] = field(default_factory=dict)
-    _unpublished: dict[tuple[JobName, datetime], UUID] = field(default_factory=dict)
-    _last_now: datetime | None = None
+    _next: dict[JobName, datetime] = field(default_factory=dict, init=False)
+    _unpublished: dict[tuple[JobName, datetime], UUID] = field(default_factory=dict, init=False)
+    _last_now: datetime | None = field(default=None, init=False)
 
     async def run(self) -> None:
         """Catch up, then fire slots forever (until cancelled)."""

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Checks the deploy assets: Prometheus config and rules (promtool), the rule unit tests,
+# and the Grafana dashboard / compose file against what the services really export.
+#
+#   deploy/check.sh            # from anywhere; installs Debian's `prometheus` for promtool if missing
+#
+# Installing needs root (apt-get). The package's service is never started: a policy-rc.d
+# denies service starts during the install, and any instance it started is stopped.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/.." && pwd)"
+
+install_promtool() {
+    if [[ $(id -u) -ne 0 ]]; then
+        echo "promtool is missing; run as root to install Debian's prometheus package, or install it yourself" >&2
+        exit 1
+    fi
+    echo "== installing promtool (Debian package prometheus)"
+    local policy=/usr/sbin/policy-rc.d created_policy=0
+    if [[ ! -e $policy ]]; then
+        printf '#!/bin/sh\nexit 101\n' >"$policy"
+        chmod +x "$policy"
+        created_policy=1
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends prometheus >/dev/null || {
+        [[ $created_policy -eq 1 ]] && rm -f "$policy"
+        exit 1
+    }
+    [[ $created_policy -eq 1 ]] && rm -f "$policy"
+    # Should the package have started a server anyway (systemd ignores policy-rc.d), stop it.
+    if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet prometheus 2>/dev/null; then
+        systemctl disable --now prometheus || true
+    fi
+    if [[ -x /etc/init.d/prometheus ]] && /etc/init.d/prometheus status >/dev/null 2>&1; then
+        /etc/init.d/prometheus stop || true
+    fi
+}
+
+command -v promtool >/dev/null 2>&1 || install_promtool
+echo "== $(promtool --version 2>&1 | head -n1)"
+
+cd "$here/prometheus"
+echo "== promtool check config prometheus.yml"
+promtool check config prometheus.yml
+echo "== promtool check config prometheus.local.yml.tmpl (rendered with loopback targets)"
+rendered="$(mktemp -d)"
+trap 'rm -rf "$rendered"' EXIT
+MONITOR_TARGET=127.0.0.1:8000 SCHEDULER_TARGET=127.0.0.1:9101 AGGREGATOR_TARGET=127.0.0.1:9102 \
+MAILER_TARGET=127.0.0.1:9103 RABBITMQ_TARGET=127.0.0.1:15692 SCRAPE_INTERVAL=1s \
+RULES_FILE="$here/prometheus/rules/sportify.rules.yml" \
+    python3 -c 'import os, string, sys; sys.stdout.write(string.Template(sys.stdin.read()).substitute(os.environ))' \
+    <prometheus.local.yml.tmpl >"$rendered/prometheus.yml"
+promtool check config "$rendered/prometheus.yml"
+echo "== promtool check rules rules/sportify.rules.yml"
+promtool check rules rules/sportify.rules.yml
+echo "== promtool test rules tests/*.test.yml"
+promtool test rules tests/sportify.rules.test.yml tests/sportify.rules.long.test.yml
+
+echo "== dashboard, rules and compose against the exported metrics (pytest tests/deploy)"
+cd "$repo"
+uv run --frozen pytest -q -p no:cacheprovider tests/deploy
+echo "== deploy checks passed"
