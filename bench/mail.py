@@ -147,13 +147,18 @@ async def main(args: argparse.Namespace) -> None:
         await upgrade_to_head(url)
         ready.wait(15)
         settings = load_settings(
-            database_url=url, smtp_host="127.0.0.1", smtp_port=port, smtp_tls="none",
+            database_url=url,
+            smtp_host="127.0.0.1",
+            smtp_port=port,
+            smtp_tls="none",
             smtp_connections=args.connections,
         )
         if args.store:
             elapsed = await _bench_store(url, args.emails)
-            print(f"stored {args.emails} requested emails in {elapsed:.2f} s "
-                  f"= {args.emails / elapsed:.0f} emails/s (micro-batched inserts)")
+            print(
+                f"stored {args.emails} requested emails in {elapsed:.2f} s "
+                f"= {args.emails / elapsed:.0f} emails/s (micro-batched inserts)"
+            )
             engine = create_async_engine(url)
             async with engine.begin() as conn:
                 await conn.execute(text("delete from email_queue"))
@@ -164,8 +169,10 @@ async def main(args: argparse.Namespace) -> None:
         pool = SmtpPool(settings)
         base = delivery_config(settings)
         config = DeliveryConfig(
-            sender_address=base.sender_address, policy=base.policy,
-            batch_size=args.batch, concurrency=args.lanes,
+            sender_address=base.sender_address,
+            policy=base.policy,
+            batch_size=args.batch,
+            concurrency=args.lanes,
         )
         delivery = Delivery(engine, pool, config)
         started = time.perf_counter()

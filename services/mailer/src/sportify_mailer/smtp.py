@@ -10,12 +10,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from email.message import EmailMessage
 from typing import Protocol
 
 import aiosmtplib
 
 from sportify_common.settings import Settings
+from sportify_mailer.compose import OutgoingEmail
 from sportify_mailer.retry import SendFailure
 
 logger = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ _SERVICE_CLOSING = 421
 
 
 class Sender(Protocol):
-    async def send(self, message: EmailMessage) -> SendFailure | None: ...
+    async def send(self, message: OutgoingEmail) -> SendFailure | None: ...
 
     async def close(self) -> None: ...
 
@@ -53,7 +53,7 @@ class SmtpPool:
             start_tls=s.smtp_tls == "starttls",
         )
 
-    async def send(self, message: EmailMessage) -> SendFailure | None:
+    async def send(self, message: OutgoingEmail) -> SendFailure | None:
         async with self._slots:
             client = self._idle.pop() if self._idle else self._new_client()
             keep = True
@@ -70,13 +70,13 @@ class SmtpPool:
             return failure
 
     async def _send_on(
-        self, client: aiosmtplib.SMTP, message: EmailMessage
+        self, client: aiosmtplib.SMTP, message: OutgoingEmail
     ) -> tuple[SendFailure | None, bool]:
         """(failure or None, whether the connection may be reused)."""
         try:
             if not client.is_connected:
                 await client.connect()
-            await client.send_message(message)
+            await client.sendmail(message.sender, [message.recipient], message.data)
         except aiosmtplib.SMTPRecipientsRefused as exc:
             first = exc.recipients[0] if exc.recipients else None
             code = first.code if first is not None else 550
