@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from sportify_common.db.migrate import upgrade_to_head
 from sportify_common.settings import Settings, load_settings
+from tests.support.broker_cleanup import delete_namespace
 from tests.support.databases import create_database, drop_database, unique_name, with_database
 from tests.support.services import resolve_amqp_url, resolve_database_url
 from tests.support.smtp import SmtpSink
@@ -72,9 +73,11 @@ async def database_url(server_database_url: str, template_database: str) -> Asyn
 
 
 @pytest.fixture
-def settings(database_url: str, amqp_url: str) -> Settings:
-    """Settings for one test: its own database and AMQP namespace, secrets set."""
-    return load_settings(
+async def settings(database_url: str, amqp_url: str) -> AsyncIterator[Settings]:
+    """Settings for one test: its own database and AMQP namespace, secrets set.
+
+    Afterwards the namespace's durable queues and exchanges are deleted."""
+    settings = load_settings(
         database_url=database_url,
         amqp_url=amqp_url,
         amqp_namespace=f"test-{uuid4().hex[:10]}",
@@ -82,6 +85,8 @@ def settings(database_url: str, amqp_url: str) -> Settings:
         admin_api_token=_secret("admin-token-for-tests"),
         events_trigger_wait_seconds=20.0,
     )
+    yield settings
+    await delete_namespace(amqp_url, settings.amqp_namespace)
 
 
 def _secret(value: str) -> object:
