@@ -18,7 +18,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from sportify_aggregator.app import create_app
-from sportify_common.broker import publish
+from sportify_aggregator.handlers import SERVICE
+from sportify_common.broker import declare_dead_letter_queues, publish
 from sportify_common.jobs import queries as jobs
 from sportify_common.jobs.names import JobName, Trigger
 from sportify_common.messages import PeriodClosed, RoutingKey
@@ -57,6 +58,7 @@ class Harness:
         """Claim, publish period.closed, wait for the run's job.finished; returns its body."""
         claim = await self.claim(period, force=force)
         assert claim.should_publish, claim.outcome
+        seen = len(self.finished)
         await self.send(
             PeriodClosed(
                 job_run_id=claim.run.id,
@@ -66,15 +68,24 @@ class Harness:
                 force=force,
             )
         )
-        return await self.wait_finished(claim.run.id)
+        return await self.wait_finished(claim.run.id, after=seen)
 
-    async def wait_finished(self, run_id: UUID, timeout: float = 30.0) -> dict[str, Any]:
+    async def wait_finished(
+        self, run_id: UUID, *, after: int = 0, timeout: float = 30.0
+    ) -> dict[str, Any]:
+        """The first job.finished of `run_id` among those received after the first `after`."""
         async with asyncio.timeout(timeout):
             while True:
-                for body in self.finished:
+                for body in self.finished[after:]:
                     if body["jobRunId"] == str(run_id):
                         return body
                 await asyncio.sleep(0.02)
+
+    async def wait_emails(self, count: int, timeout: float = 30.0) -> list[dict[str, Any]]:
+        async with asyncio.timeout(timeout):
+            while len(self.emails) < count:  # noqa: ASYNC110 - the subscriber fills the list
+                await asyncio.sleep(0.02)
+        return self.emails
 
     async def store_requested_emails(self) -> None:
         """Do what the mailer would: put every requested email into email_queue."""
@@ -104,6 +115,22 @@ class Harness:
                     },
                 )
 
+    async def dead_lettered(self, timeout: float = 15.0) -> dict[str, Any]:
+        """The next message in the aggregator's period.closed DLQ (its JSON body)."""
+        await declare_dead_letter_queues(
+            self.broker, self.topology, SERVICE, [RoutingKey.PERIOD_CLOSED]
+        )
+        queue = await self.broker.declare_queue(
+            self.topology.dead_letter_queue(SERVICE, RoutingKey.PERIOD_CLOSED)
+        )
+        async with asyncio.timeout(timeout):
+            while True:
+                message = await queue.get(no_ack=True, fail=False)
+                if message is not None:
+                    body: dict[str, Any] = json.loads(message.body)
+                    return body
+                await asyncio.sleep(0.05)
+
     def emails_to(self, user_id: UUID) -> list[dict[str, Any]]:
         return [e for e in self.emails if e["userId"] == str(user_id)]
 
@@ -131,4 +158,10 @@ async def running_aggregator(settings: Settings, engine: AsyncEngine) -> AsyncIt
 
     async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30), listener:
         await listener.start()
+        # AsgiFastStream reports startup before its broker has bound the queue; declaring the
+        # (durable, identical) queue here makes sure nothing published below is unroutable.
+        await declare_dead_letter_queues(listener, topology, SERVICE, [RoutingKey.PERIOD_CLOSED])
+        exchange = await listener.declare_exchange(topology.exchange)
+        queue = await listener.declare_queue(topology.queue(SERVICE, RoutingKey.PERIOD_CLOSED))
+        await queue.bind(exchange, routing_key=RoutingKey.PERIOD_CLOSED.value)
         yield harness

@@ -81,14 +81,28 @@ class Mailer:
             logger.warning(
                 "no UNSUBSCRIBE_SECRET or cron secret: summaries go out without unsubscribe links"
             )
+        in_flight: asyncio.Future[list[None]] | None = None
         async for batch in batches:
-            for entry in await self._request_batch(period, batch, now=now):
+            entries, emails = await self._prepare_batch(period, batch, now=now)
+            # At most one batch is being published (and confirmed) while the next is prepared.
+            if in_flight is not None:
+                await in_flight
+            in_flight = asyncio.gather(
+                *(
+                    publish(self.broker, self.topology, RoutingKey.EMAIL_REQUESTED, e)
+                    for e in emails
+                )
+            )
+            for entry in entries:
                 tally.add(entry)
+        if in_flight is not None:
+            await in_flight
         return tally
 
-    async def _request_batch(
+    async def _prepare_batch(
         self, period: Period, batch: list[Summary], *, now: datetime
-    ) -> list[dict[str, str]]:
+    ) -> tuple[list[dict[str, str]], list[EmailRequested]]:
+        """Each user's emailResults entry, and the emails to publish (not already queued)."""
         keys = {
             s.recipient.user_id: summaries.idempotency_key(period, s.recipient.user_id)
             for s in batch
@@ -116,7 +130,4 @@ class Mailer:
             else:
                 emails.append(outcome)
                 entries.append(summaries.queued_entry(user_id))
-        await asyncio.gather(
-            *(publish(self.broker, self.topology, RoutingKey.EMAIL_REQUESTED, e) for e in emails)
-        )
-        return entries
+        return entries, emails

@@ -162,7 +162,7 @@ async def write_month(
     await conn.execute(
         text(
             "delete from monthly_results r where r.month_start = :start "
-            "and not exists (select 1 from agg_users u where u.user_id = r.user_id)"
+            "and r.user_id not in (select user_id from agg_users)"
         ),
         {"start": period.start},
     )

@@ -2,7 +2,7 @@
 
 Everything runs inside the caller's transaction on temp tables (`on commit drop`):
 `agg_users` (processed users), `agg_friends` (directed friend edges among them),
-`agg_activity` (per user and activity type) and `agg_stats` (one row per processed user).
+and `agg_stats` (one row per processed user with its statistics).
 The period-specific modules then fill `agg_badges` / `agg_awards`, which
 `write_badges_and_awards` turns into `user_badges` / `awards` with overwrite semantics.
 Bound parameters only; fragments are fixed strings.
@@ -30,8 +30,18 @@ async def _run(conn: AsyncConnection, sql: str, **params: Any) -> int:
     return int(result.rowcount or 0)
 
 
+async def tune_session(conn: AsyncConnection) -> None:
+    """Transaction-local planner settings for a few big hash joins and aggregates."""
+    await _run(conn, "set local work_mem = '256MB'")
+    await _run(conn, "set local jit = off")
+
+
 async def create_processed_users(conn: AsyncConnection, period: Period) -> int:
-    """Users not deleted and created before the period's end. Returns their count."""
+    """Users not deleted and created before the period's end. Returns their count.
+
+    `agg_excluded` holds everyone else (usually few), so friend edges can be filtered by a
+    cheap anti-join instead of two joins against every processed user.
+    """
     await _run(
         conn,
         """
@@ -44,68 +54,102 @@ async def create_processed_users(conn: AsyncConnection, period: Period) -> int:
     )
     await _run(conn, "alter table agg_users add primary key (user_id)")
     await _run(conn, "analyze agg_users")
+    await _run(
+        conn,
+        """
+        create temp table agg_excluded on commit drop as
+        select id as user_id from users where deleted_at is not null or created_at >= :end
+        """,
+        end=period.end,
+    )
+    await _run(conn, "analyze agg_excluded")
     result = await conn.execute(text("select count(*) from agg_users"))
     return int(result.scalar_one())
 
 
 async def create_friend_edges(conn: AsyncConnection) -> None:
-    """Directed edges both ways for every accepted friendship between processed users."""
+    """Directed edges both ways for every accepted friendship between processed users.
+
+    A pair accepted in both directions appears once per direction: the reverse of a row is
+    only added when the reverse row itself is not accepted (no DISTINCT over all edges).
+    """
     await _run(
         conn,
         """
         create temp table agg_friends on commit drop as
-        select distinct e.user_id, e.friend_id
-          from (select user_id, friend_id from friendships where status = 'accepted'
-                union all
-                select friend_id, user_id from friendships where status = 'accepted') e
-          join agg_users a on a.user_id = e.user_id
-          join agg_users b on b.user_id = e.friend_id
-         where e.user_id <> e.friend_id
+        select f.user_id, f.friend_id
+          from friendships f
+         where f.status = 'accepted' and f.user_id <> f.friend_id
+        union all
+        select f.friend_id, f.user_id
+          from friendships f
+         where f.status = 'accepted' and f.user_id <> f.friend_id
+           and not exists (select 1 from friendships r
+                            where r.user_id = f.friend_id and r.friend_id = f.user_id
+                              and r.status = 'accepted')
         """,
     )
+    excluded = await conn.execute(text("select exists (select 1 from agg_excluded)"))
+    if excluded.scalar_one():
+        await _run(
+            conn,
+            """
+            delete from agg_friends f
+             where f.user_id in (select user_id from agg_excluded)
+                or f.friend_id in (select user_id from agg_excluded)
+            """,
+        )
     await _run(conn, "analyze agg_friends")
 
 
 async def create_stats(conn: AsyncConnection, period: Period) -> None:
-    """`agg_stats`: totals, workout count, exercise counts and activity totals per processed user."""
-    await _run(
-        conn,
-        """
-        create temp table agg_activity on commit drop as
-        select w.user_id, a.activity_type,
-               count(*)::int as n, sum(a.quantity) as quantity, sum(a.points) as points
-          from workouts w
-          join workout_activities a on a.workout_id = w.id
-         where w.start_time >= :start and w.start_time < :end
-           and w.user_id in (select user_id from agg_users)
-         group by w.user_id, a.activity_type
-        """,
-        start=period.start,
-        end=period.end,
-    )
-    totals = ",\n".join(
-        f"coalesce(sum(quantity) filter (where activity_type = '{c}'), 0) as {c}"
+    """`agg_stats`: totals, workout count, exercise counts and activity totals per processed user.
+
+    One pass groups the period's activities per user with filtered aggregates for the five
+    known types; only the (usually few) other types such as yoga are grouped per type.
+    """
+    known = ", ".join(f"'{c}'" for c in ACTIVITY_COLUMNS)
+    per_type = ",\n".join(
+        f"count(*) filter (where a.activity_type = '{c}') as c_{c}, "
+        f"sum(a.quantity) filter (where a.activity_type = '{c}') as q_{c}"
         for c in ACTIVITY_COLUMNS
     )
-    columns = ", ".join(f"coalesce(act.{c}, 0) as {c}" for c in ACTIVITY_COLUMNS)
+    counts = ", ".join(f"'{c}', nullif(p.c_{c}, 0)" for c in ACTIVITY_COLUMNS)
+    totals = ", ".join(f"coalesce(p.q_{c}, 0) as {c}" for c in ACTIVITY_COLUMNS)
     await _run(
         conn,
         f"""
         create temp table agg_stats on commit drop as
+        with per_user as (
+            select w.user_id, sum(a.points) as total_points, {per_type}
+              from workouts w
+              join workout_activities a on a.workout_id = w.id
+             where w.start_time >= :start and w.start_time < :end
+             group by w.user_id),
+        others as (
+            select user_id, jsonb_object_agg(activity_type, n) as counts
+              from (select w.user_id, a.activity_type, count(*) as n
+                      from workouts w
+                      join workout_activities a on a.workout_id = w.id
+                     where w.start_time >= :start and w.start_time < :end
+                       and a.activity_type not in ({known})
+                     group by w.user_id, a.activity_type) o
+             group by user_id),
+        workout_counts as (
+            select w.user_id, count(*) as n
+              from workouts w
+             where w.start_time >= :start and w.start_time < :end
+             group by w.user_id)
         select u.user_id, u.ranked,
-               coalesce(act.total_points, 0) as total_points,
+               coalesce(p.total_points, 0) as total_points,
                coalesce(wc.n, 0)::int as workouts_count,
-               coalesce(act.exercise_counts, '{{}}'::jsonb) as exercise_counts,
-               {columns}
+               jsonb_strip_nulls(jsonb_build_object({counts}))
+                   || coalesce(o.counts, '{{}}'::jsonb) as exercise_counts,
+               {totals}
           from agg_users u
-          left join (select user_id, sum(points) as total_points,
-                            jsonb_object_agg(activity_type, n) as exercise_counts,
-                            {totals}
-                       from agg_activity group by user_id) act on act.user_id = u.user_id
-          left join (select w.user_id, count(*) as n
-                       from workouts w
-                      where w.start_time >= :start and w.start_time < :end
-                      group by w.user_id) wc on wc.user_id = u.user_id
+          left join per_user p on p.user_id = u.user_id
+          left join others o on o.user_id = u.user_id
+          left join workout_counts wc on wc.user_id = u.user_id
         """,
         start=period.start,
         end=period.end,
@@ -156,8 +200,12 @@ async def write_badges_and_awards(
     """Make `user_badges` / `awards` of the period exactly `agg_badges` / `agg_awards`.
 
     Rows that are no longer earned are deleted; existing ones keep their `awarded_at`
-    (an award's rank and metadata follow the recomputation).
+    (an award's rank and metadata follow the recomputation). The deletes use NOT IN over
+    the (non-null) temp columns: a hashed subplan whatever the planner believes about the
+    size of the period's existing rows (stale statistics once chose a nested loop).
     """
+    await _run(conn, "analyze agg_badges")
+    await _run(conn, "analyze agg_awards")
     params: dict[str, Any] = {
         "kind": period.kind.value,
         "start": period.start,
@@ -169,8 +217,7 @@ async def write_badges_and_awards(
         """
         delete from user_badges b
          where b.period_kind = :kind and b.period_start = :start
-           and not exists (select 1 from agg_badges e
-                            where e.user_id = b.user_id and e.badge_slug = b.badge_slug)
+           and (b.user_id, b.badge_slug) not in (select user_id, badge_slug from agg_badges)
         """,
         kind=params["kind"],
         start=params["start"],
@@ -189,9 +236,8 @@ async def write_badges_and_awards(
         """
         delete from awards a
          where a.period_kind = :kind and a.period_start = :start
-           and not exists (select 1 from agg_awards e
-                            where e.user_id = a.user_id and e.award_type = a.award_type
-                              and e.scope = a.scope and e.category = a.category)
+           and (a.user_id, a.award_type, a.scope, a.category)
+               not in (select user_id, award_type, scope, category from agg_awards)
         """,
         kind=params["kind"],
         start=params["start"],
@@ -248,6 +294,7 @@ def recipient_of(row: Any) -> Recipient:
 
 async def prepare(conn: AsyncConnection, period: Period) -> int:
     """The temp tables every evaluation starts from. Returns the number of processed users."""
+    await tune_session(conn)
     processed = await create_processed_users(conn, period)
     await create_friend_edges(conn)
     await create_stats(conn, period)

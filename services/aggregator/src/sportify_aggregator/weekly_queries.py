@@ -160,7 +160,7 @@ async def write_week(
         await conn.execute(
             text(
                 f"delete from {table} r where r.week_start = :start "
-                "and not exists (select 1 from agg_users u where u.user_id = r.user_id)"
+                "and r.user_id not in (select user_id from agg_users)"
             ),
             {"start": period.start},
         )

@@ -6,7 +6,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
 
 _DIRECTORY = Path(__file__).parent
 
@@ -20,8 +20,14 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # templates ship with the package; no stat() per render
     )
 
 
+@cache
+def template(name: str) -> Template:
+    return environment().get_template(name)
+
+
 def render(name: str, context: dict[str, Any]) -> str:
-    return environment().get_template(name).render(context)
+    return template(name).render(context)
