@@ -60,13 +60,13 @@ class ServiceStack:
     def start(self, service: str, name: str | None = None, **extra: str) -> subprocess.Popen[bytes]:
         key = name or service
         env = {**self.env, "METRICS_PORT": str(free_port()), **extra}
-        log = (self.log_dir / f"{key}.log").open("ab")
-        process = subprocess.Popen(  # noqa: S603 - our own entry point
-            [sys.executable, "-m", "sportify_common.cli", "run", service],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        with (self.log_dir / f"{key}.log").open("ab") as log:  # the child keeps its own copy
+            process = subprocess.Popen(  # noqa: S603 - our own entry point
+                [sys.executable, "-m", "sportify_common.cli", "run", service],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         self.processes[key] = process
         return process
 

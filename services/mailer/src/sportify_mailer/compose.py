@@ -15,6 +15,7 @@ from email.charset import QP, Charset
 from email.header import Header
 from email.mime.multipart import MIMEMultipart
 from email.mime.nonmultipart import MIMENonMultipart
+from email.policy import compat32
 from email.utils import format_datetime, formataddr, parseaddr
 
 from sportify_common.emails.headers import safe_header_value
@@ -29,6 +30,10 @@ _RESERVED = frozenset(
         "content-transfer-encoding", "cc", "bcc", "sender", "reply-to", "return-path",
     }
 )  # fmt: skip
+
+# No folding: every value is capped by safe_header_value far below the 998-octet line limit,
+# and an unfolded List-Unsubscribe URL is what one-click clients parse most reliably.
+_UNFOLDED = compat32.clone(max_line_length=0)
 
 _UTF8_QP = Charset("utf-8")
 _UTF8_QP.body_encoding = QP
@@ -86,4 +91,4 @@ def compose(email: DueEmail, *, sender: str, now: datetime) -> OutgoingEmail:
         message[name] = _encoded(str(value))
     message.attach(_text_part(email.body_text, "plain"))
     message.attach(_text_part(email.body_html, "html"))
-    return OutgoingEmail(envelope_from, recipient, mid, message.as_bytes())
+    return OutgoingEmail(envelope_from, recipient, mid, message.as_bytes(policy=_UNFOLDED))
