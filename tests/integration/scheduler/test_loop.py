@@ -14,7 +14,7 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from sportify_common.broker import create_broker
+from sportify_common.broker import create_broker, declare_topology
 from sportify_common.jobs.names import JobName, Trigger
 from sportify_common.periods import PeriodKind, closed_periods
 from sportify_common.settings import Settings
@@ -55,7 +55,7 @@ async def make_loop(berlin: Settings) -> AsyncIterator[Callable[..., Any]]:
             await stack.enter_async_context(broker)
             await broker.start()
             topology = Topology(berlin.amqp_namespace, berlin.message_max_deliveries)
-            await broker.declare_exchange(topology.exchange)
+            await declare_topology(broker, topology)  # as the app does at start
             return SchedulerLoop(
                 jobs=scheduled_jobs(berlin),
                 zone=berlin.zone,

@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
+from aiormq.abc import DeliveredMessage
 from faststream.rabbit import Channel, RabbitBroker
 from faststream.rabbit.prometheus import RabbitPrometheusMiddleware
 from prometheus_client import CollectorRegistry
 
 from sportify_common.messages import RoutingKey, WireModel
-from sportify_common.topology import Topology
+from sportify_common.topology import CONSUMERS, Topology
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,20 @@ def create_broker(
     )
 
 
+class UnroutableMessageError(RuntimeError):
+    """RabbitMQ returned a published message: no queue is bound for its routing key."""
+
+
+async def declare_topology(broker: RabbitBroker, topology: Topology) -> None:
+    """Declare the exchange and every consumer queue with its dead-letter queue (idempotent)."""
+    exchange = await broker.declare_exchange(topology.exchange)
+    for service, key in CONSUMERS:
+        queue = await broker.declare_queue(topology.queue(service, key))
+        await queue.bind(exchange, routing_key=key.value)
+    for service, key in CONSUMERS:
+        await declare_dead_letter_queues(broker, topology, service, [key])
+
+
 async def declare_dead_letter_queues(
     broker: RabbitBroker, topology: Topology, service: str, keys: Iterable[RoutingKey]
 ) -> None:
@@ -48,8 +63,14 @@ async def declare_dead_letter_queues(
 async def publish(
     broker: RabbitBroker, topology: Topology, key: RoutingKey, message: WireModel
 ) -> None:
-    """Publish persistently with confirms; an unroutable message is an error, not silence."""
-    await broker.publish(
+    """Publish persistently with confirms; an unroutable message is an error, not silence.
+
+    job.finished is the exception: its listeners are per-replica queues of the monitor, and
+    when no monitor is listening nobody is waiting for it either.
+    """
+    # Typed as a confirmation frame, but a returned (unroutable) message comes back as the
+    # DeliveredMessage itself.
+    confirmation: object = await broker.publish(
         message.to_wire(),
         exchange=topology.exchange,
         routing_key=key.value,
@@ -57,3 +78,8 @@ async def publish(
         mandatory=True,
         content_type="application/json",
     )
+    if isinstance(confirmation, DeliveredMessage) and key is not RoutingKey.JOB_FINISHED:
+        raise UnroutableMessageError(
+            f"{key.value} was returned by RabbitMQ: no queue is bound in exchange "
+            f"{topology.exchange.name!r}"
+        )

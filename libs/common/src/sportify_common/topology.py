@@ -14,6 +14,16 @@ from faststream.rabbit import ExchangeType, QueueType, RabbitExchange, RabbitQue
 
 from sportify_common.messages import RoutingKey
 
+# Who consumes what through a durable queue. Every service declares all of these at start,
+# so a message published before its consumer ever ran waits in its queue instead of being
+# dropped as unroutable. (job.finished goes to per-replica listener queues instead.)
+CONSUMERS: tuple[tuple[str, RoutingKey], ...] = (
+    ("aggregator", RoutingKey.PERIOD_CLOSED),
+    ("mailer", RoutingKey.EMAIL_REQUESTED),
+    ("mailer", RoutingKey.EMAILS_DISPATCH),
+    ("monitor", RoutingKey.JOBS_CLEANUP),
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Topology:

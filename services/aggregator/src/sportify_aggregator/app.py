@@ -7,10 +7,9 @@ from prometheus_client import CollectorRegistry
 
 from sportify_aggregator.evaluation import Runtime
 from sportify_aggregator.handlers import SERVICE, register
-from sportify_common.broker import create_broker, declare_dead_letter_queues
+from sportify_common.broker import create_broker, declare_topology
 from sportify_common.clock import Clock, utc_now
 from sportify_common.db.engine import create_engine
-from sportify_common.messages import RoutingKey
 from sportify_common.metrics import Metrics
 from sportify_common.service_app import faststream_asgi
 from sportify_common.settings import Settings, load_settings
@@ -42,7 +41,7 @@ def create_app(
     register(broker, runtime)
 
     async def declare_dlqs() -> None:
-        await declare_dead_letter_queues(broker, topology, SERVICE, [RoutingKey.PERIOD_CLOSED])
+        await declare_topology(broker, topology)
 
     async def dispose_engine() -> None:
         await engine.dispose()

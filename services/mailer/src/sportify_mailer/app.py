@@ -10,10 +10,9 @@ from faststream.asgi import AsgiFastStream
 from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from sportify_common.broker import create_broker, declare_dead_letter_queues
+from sportify_common.broker import create_broker, declare_topology
 from sportify_common.clock import Clock, utc_now
 from sportify_common.db.engine import create_engine
-from sportify_common.messages import RoutingKey
 from sportify_common.metrics import Metrics
 from sportify_common.service_app import faststream_asgi
 from sportify_common.settings import Settings, load_settings
@@ -73,12 +72,7 @@ def create_app(
         writer.start()
 
     async def after_startup() -> None:
-        await declare_dead_letter_queues(
-            broker,
-            topology,
-            handlers.SERVICE,
-            [RoutingKey.EMAIL_REQUESTED, RoutingKey.EMAILS_DISPATCH],
-        )
+        await declare_topology(broker, topology)
         workers.start()
 
     async def on_shutdown() -> None:

@@ -14,10 +14,9 @@ from uuid import uuid4
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
-from sportify_common.broker import create_broker, declare_dead_letter_queues
+from sportify_common.broker import create_broker, declare_topology
 from sportify_common.clock import Clock, utc_now
 from sportify_common.db.engine import create_engine
-from sportify_common.messages import RoutingKey
 from sportify_common.metrics import Metrics
 from sportify_common.settings import Settings, load_settings
 from sportify_common.topology import Topology
@@ -69,7 +68,7 @@ def create_app(
         register_subscribers(broker, monitor)
         try:
             await broker.start()
-            await declare_dead_letter_queues(broker, topology, SERVICE, [RoutingKey.JOBS_CLEANUP])
+            await declare_topology(broker, topology)
             app.state.monitor = monitor
             yield
         finally:

@@ -27,7 +27,23 @@ EMAIL_STATS_WINDOW = timedelta(days=7)
 RECENT_EMAILS_WINDOW = timedelta(hours=24)
 
 
+async def monitoring_document_json(monitor: Monitor) -> str:
+    """The monitoring document as JSON text, built by PostgreSQL in one round trip."""
+    now = monitor.clock()
+    threshold = timedelta(minutes=monitor.settings.stuck_job_threshold_minutes)
+    async with monitor.engine.connect() as conn:
+        return await queries.monitoring_document_json(
+            conn,
+            jobs_since=now - JOB_STATS_WINDOW,
+            failures_since=now - FAILURES_WINDOW,
+            stuck_cutoff=now - threshold,
+            emails_since=now - EMAIL_STATS_WINDOW,
+            recent_since=now - RECENT_EMAILS_WINDOW,
+        )
+
+
 async def monitoring_document(monitor: Monitor) -> MonitoringDocument:
+    """The same document assembled in Python from five queries (the readable reference)."""
     now = monitor.clock()
     threshold = timedelta(minutes=monitor.settings.stuck_job_threshold_minutes)
     async with monitor.engine.connect() as conn:

@@ -29,7 +29,7 @@ def parse_flag(name: str, value: str | None) -> bool:
 
 def parse_uuid(name: str, value: str) -> UUID:
     try:
-        if len(value) > 64:
+        if len(value) > 64 or not value.isascii():  # UUID() takes other scripts' digits
             raise ValueError(value)
         return UUID(value)
     except ValueError as exc:

@@ -171,6 +171,113 @@ async def recent_emails(
     return [RecentEmail(**row) for row in result.mappings()]
 
 
+def _wire(column: str) -> str:
+    """SQL rendering an instant as on the wire (to_wire): UTC, milliseconds, `Z`."""
+    return f"""to_char({column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')"""
+
+
+# The whole monitoring document (SPEC 5) in one statement and one round trip, rendered as
+# JSON by PostgreSQL: the same keys, order and values the five queries above give
+# through schemas.MonitoringDocument, without building ~100 rows of models per request.
+MONITORING_DOCUMENT_SQL = f"""
+with job_stats as (
+    select job_name,
+           (array_agg(status order by coalesce(started_at, created_at) desc,
+                                      created_at desc))[1] as status,
+           count(*) as count,
+           max(started_at) as last_run,
+           count(*) filter (where status = 'failed') as failed_count,
+           count(*) filter (where status = 'running') as running_count,
+           count(*) filter (where status = 'completed') as completed_count,
+           count(*) filter (where status = 'pending') as pending_count
+      from job_runs
+     where created_at >= :jobs_since
+     group by job_name
+), failures as (
+    select job_name, count(*) as count
+      from job_runs
+     where status = 'failed' and started_at >= :failures_since
+     group by job_name
+), stuck as (
+    select id, job_name, scheduled_for, started_at
+      from job_runs
+     where status = 'running' and started_at < :stuck_cutoff
+     order by started_at
+     limit :stuck_limit
+), email_stats as (
+    select status, count(*) as count,
+           count(*) filter (where failed_after_retries) as failed_after_retries
+      from email_queue
+     where created_at >= :emails_since
+     group by status
+), recent as (
+    select id, recipient, kind, subject, status, attempts, error, created_at, sent_at
+      from email_queue
+     where created_at >= :recent_since
+     order by created_at desc, id
+     limit :recent_limit
+)
+select json_build_object(
+    'status', 'ok',
+    'jobs', json_build_object(
+        'stats', coalesce((
+            select json_agg(json_build_object(
+                       'jobName', job_name, 'status', status, 'count', count,
+                       'lastRun', {_wire("last_run")}, 'failedCount', failed_count,
+                       'runningCount', running_count, 'completedCount', completed_count,
+                       'pendingCount', pending_count) order by job_name)
+              from job_stats), '[]'::json),
+        'recentFailures', coalesce((
+            select json_agg(json_build_object('jobName', job_name, 'count', count)
+                            order by job_name)
+              from failures), '[]'::json),
+        'stuckJobs', coalesce((
+            select json_agg(json_build_object(
+                       'id', id, 'jobName', job_name,
+                       'scheduledFor', {_wire("scheduled_for")},
+                       'startedAt', {_wire("started_at")}) order by started_at, id)
+              from stuck), '[]'::json)),
+    'emails', json_build_object(
+        'stats', coalesce((
+            select json_agg(json_build_object(
+                       'status', status, 'count', count,
+                       'failedAfterRetries', failed_after_retries) order by status)
+              from email_stats), '[]'::json),
+        'recent', coalesce((
+            select json_agg(json_build_object(
+                       'id', id, 'recipient', recipient, 'kind', kind, 'subject', subject,
+                       'status', status, 'attempts', attempts, 'error', error,
+                       'createdAt', {_wire("created_at")}, 'sentAt', {_wire("sent_at")})
+                       order by created_at desc, id)
+              from recent), '[]'::json))
+)::text
+"""
+
+
+async def monitoring_document_json(
+    conn: AsyncConnection,
+    *,
+    jobs_since: datetime,
+    failures_since: datetime,
+    stuck_cutoff: datetime,
+    emails_since: datetime,
+    recent_since: datetime,
+) -> str:
+    result = await conn.execute(
+        text(MONITORING_DOCUMENT_SQL),
+        {
+            "jobs_since": jobs_since,
+            "failures_since": failures_since,
+            "stuck_cutoff": stuck_cutoff,
+            "stuck_limit": STUCK_LIST_LIMIT,
+            "emails_since": emails_since,
+            "recent_since": recent_since,
+            "recent_limit": RECENT_EMAILS_LIMIT,
+        },
+    )
+    return str(result.scalar_one())
+
+
 _RUN_COLUMNS = "id, job_name, scheduled_for, status, started_at, completed_at, created_at, metadata"
 
 

@@ -71,12 +71,17 @@ def target_period(monitor: Monitor, kind: PeriodKind, explicit: str | None) -> P
     zone = monitor.settings.zone
     if explicit is None:
         return latest_closed(kind, now, zone)
+    name = "weekStart" if kind is PeriodKind.WEEKLY else "month"
+    if not explicit.isascii():  # `\d` and int() take other scripts' digits
+        raise bad_request(f"{name} must use the digits 0-9, got {explicit[:40]!r}")
     try:
         if kind is PeriodKind.WEEKLY:
             return parse_week_start(explicit, zone, now)
         return parse_month(explicit, zone, now)
     except PeriodError as exc:
         raise bad_request(str(exc)) from exc
+    except (ValueError, OverflowError) as exc:  # e.g. 9999-12: its end is past year 9999
+        raise bad_request(f"{name} {explicit!r} is outside the supported range") from exc
 
 
 async def trigger_period(

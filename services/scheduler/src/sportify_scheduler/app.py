@@ -9,7 +9,7 @@ import logging
 from faststream.asgi import AsgiFastStream
 from prometheus_client import CollectorRegistry
 
-from sportify_common.broker import create_broker
+from sportify_common.broker import create_broker, declare_topology
 from sportify_common.clock import Clock, utc_now
 from sportify_common.db.engine import create_engine
 from sportify_common.service_app import faststream_asgi
@@ -58,7 +58,7 @@ def create_app(
     tasks: list[asyncio.Task[None]] = []
 
     async def start_loop() -> None:
-        await broker.declare_exchange(topology.exchange)
+        await declare_topology(broker, topology)
         logger.info(
             "scheduler started in zone %s: %s",
             settings.zone,

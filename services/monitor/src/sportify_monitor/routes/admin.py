@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 
 from sportify_common.alerts import raise_alert
 from sportify_common.jobs.names import JobName, JobStatus, Trigger
@@ -26,8 +27,10 @@ router = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[AdminAuth]
 
 
 @router.get("/monitoring", response_model=MonitoringDocument)
-async def monitoring_document(monitor: MonitorDep) -> MonitoringDocument:
-    return await monitoring.monitoring_document(monitor)
+async def monitoring_document(monitor: MonitorDep) -> Response:
+    """Served as PostgreSQL renders it (one round trip, no per-row models); same shape."""
+    document = await monitoring.monitoring_document_json(monitor)
+    return Response(document, media_type="application/json")
 
 
 @router.get("/jobs", response_model=JobList)

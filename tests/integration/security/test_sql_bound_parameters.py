@@ -1,0 +1,244 @@
+"""SQL gets values only through bound parameters: no f-string, %, .format or + with data.
+
+Scans every Python source under services/ and libs/ (ast) for calls of `text(...)` and the
+execute family whose SQL argument interpolates anything. Interpolating is allowed only for
+identifiers on the allowlist below: fixed fragments of code (column lists, SQL snippets built
+from code constants), never values that come from a request, a message or the database.
+A new violation fails this test; widen the allowlist only with a reason.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+SCANNED = ("services", "libs")
+SQL_CALLS = frozenset(
+    {"text", "execute", "executemany", "exec_driver_sql", "exec", "fetch", "fetchrow", "fetchval"}
+)
+
+# Identifiers that may be interpolated into SQL anywhere: each is a module-level constant or a
+# helper returning a fixed SQL fragment built from code constants.
+ALLOWED: dict[str, str] = {
+    "_RUN_COLUMNS": "monitor: fixed job_runs column list",
+    "_DUE_COLUMNS": "mailer: fixed email_queue column list",
+    "_wire": "monitor: to_char() of a literal column name (instants as on the wire)",
+    "_ACTUAL": "aggregator: fixed SQL fragment",
+    "ACTIVITY_TOTALS_JSON": "aggregator: fixed jsonb_build_object over the activity columns",
+    "EARNED_LISTS_SQL": "aggregator: fixed SQL fragment",
+    "CATEGORIES": "aggregator: the four ranking categories (a code tuple)",
+    "_VALUE": "aggregator: category -> column name (a code dict)",
+    "_global_rank": "aggregator: fragment from a category name",
+    "_friend_counts": "aggregator: fragment from a category name",
+    "_friend_rank": "aggregator: fragment from a category name",
+    "_rank_object": "aggregator: fragment from a fixed table alias",
+}
+# Identifiers allowed in one file only, with why they cannot be a bound parameter.
+ALLOWED_IN_FILE: dict[tuple[str, str], str] = {
+    ("libs/common/src/sportify_common/db/admin.py", "name"): (
+        "CREATE DATABASE takes an identifier (from DATABASE_URL), quoted, quotes stripped"
+    ),
+    ("libs/common/src/sportify_common/db/tables.py", "default"): (
+        "server_default DDL from a literal in the table definitions"
+    ),
+    ("libs/common/src/sportify_common/seed.py", "table"): "ANALYZE over a literal tuple of tables",
+    ("services/aggregator/src/sportify_aggregator/weekly_queries.py", "table"): (
+        "DELETE over a literal tuple of result tables"
+    ),
+    ("services/aggregator/src/sportify_aggregator/monthly_queries.py", "awards"): (
+        "UNION ALL of fragments built from CATEGORIES"
+    ),
+}
+_BUILTINS = frozenset(dir(builtins))
+
+
+@dataclass(frozen=True)
+class Violation:
+    path: str
+    line: int
+    names: tuple[str, ...]
+    source: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: interpolates {', '.join(self.names)}: {self.source}"
+
+
+def _call_name(call: ast.Call) -> str | None:
+    if isinstance(call.func, ast.Name):
+        return call.func.id
+    if isinstance(call.func, ast.Attribute):
+        return call.func.attr
+    return None
+
+
+def _bound_inside(expr: ast.AST) -> set[str]:
+    """Names a comprehension inside `expr` binds (`c` in `f(c) for c in CATEGORIES`)."""
+    bound: set[str] = set()
+    for node in ast.walk(expr):
+        if isinstance(node, ast.comprehension):
+            bound |= {n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)}
+    return bound
+
+
+def _names(expr: ast.AST) -> set[str]:
+    used = {n.id for n in ast.walk(expr) if isinstance(n, ast.Name)}
+    return used - _bound_inside(expr) - _BUILTINS
+
+
+class _Scanner:
+    def __init__(self, path: str, tree: ast.Module) -> None:
+        self.path = path
+        self.tree = tree
+        self.parents: dict[ast.AST, ast.AST] = {
+            child: parent for parent in ast.walk(tree) for child in ast.iter_child_nodes(parent)
+        }
+
+    def _assignments(self, name: str, at: ast.AST) -> list[ast.expr]:
+        """Values assigned to `name` in the innermost function around `at`, else the module."""
+        scope: ast.AST = at
+        while scope in self.parents and not isinstance(
+            scope, ast.FunctionDef | ast.AsyncFunctionDef
+        ):
+            scope = self.parents[scope]
+        for where in (scope, self.tree):
+            values = [
+                node.value
+                for node in ast.walk(where)
+                if isinstance(node, ast.Assign | ast.AnnAssign)
+                and node.value is not None
+                and any(
+                    isinstance(t, ast.Name) and t.id == name
+                    for t in (node.targets if isinstance(node, ast.Assign) else [node.target])
+                )
+            ]
+            if values:
+                return values
+        return []  # a parameter: its callers pass the SQL
+
+    def dynamic_names(
+        self, expr: ast.expr, seen: frozenset[str] = frozenset(), *, nested: bool = False
+    ) -> set[str]:
+        """Names whose values end up inside the SQL text of `expr`.
+
+        A bare parameter passed as the whole statement (`text(sql)` in a helper) is its
+        callers' business; a parameter glued into a statement (`"..." + a`) is a violation.
+        """
+        match expr:
+            case ast.Constant():
+                return set()
+            case ast.Call() if _call_name(expr) == "text":
+                return set()  # checked on its own
+            case ast.Name(id=name) if name not in seen:
+                values = self._assignments(name, expr)
+                if not values:
+                    return {name} if nested else set()
+                found: set[str] = set()
+                for value in values:
+                    found |= self.dynamic_names(value, seen | {name}, nested=nested)
+                return found
+            case ast.Name():
+                return set()
+            case ast.JoinedStr():
+                found = set()
+                for part in expr.values:
+                    if isinstance(part, ast.FormattedValue):
+                        found |= _names(part.value)
+                return found
+            case ast.BinOp(left=left, right=right):
+                return self.dynamic_names(left, seen, nested=True) | self.dynamic_names(
+                    right, seen, nested=True
+                )
+            case _:
+                return _names(expr)
+
+    def violations(self) -> list[Violation]:
+        found = []
+        for node in ast.walk(self.tree):
+            if not (isinstance(node, ast.Call) and _call_name(node) in SQL_CALLS and node.args):
+                continue
+            sql = node.args[0]
+            names = {
+                n
+                for n in self.dynamic_names(sql)
+                if n not in ALLOWED and (self.path, n) not in ALLOWED_IN_FILE
+            }
+            if names:
+                found.append(
+                    Violation(self.path, node.lineno, tuple(sorted(names)), ast.unparse(sql)[:120])
+                )
+        return found
+
+
+def violations_in(path: str, source: str) -> list[Violation]:
+    return _Scanner(path, ast.parse(source)).violations()
+
+
+def sources() -> list[Path]:
+    files = [p for root in SCANNED for p in (ROOT / root).rglob("*.py") if ".venv" not in p.parts]
+    assert len(files) > 50, "the scan found too few sources; is ROOT right?"
+    return sorted(files)
+
+
+def test_sql_in_services_and_libs_takes_values_only_through_bound_parameters() -> None:
+    found = [
+        str(violation)
+        for path in sources()
+        for violation in violations_in(str(path.relative_to(ROOT)), path.read_text())
+    ]
+
+    assert found == []
+
+
+def test_every_allowlisted_identifier_is_still_used() -> None:
+    """A stale allowlist entry would silently permit a future, unrelated variable."""
+    texts = {str(p.relative_to(ROOT)): p.read_text() for p in sources()}
+    everything = "\n".join(texts.values())
+
+    unused = [name for name in ALLOWED if name not in everything]
+    unused += [
+        f"{path}:{name}" for path, name in ALLOWED_IN_FILE if name not in texts.get(path, "")
+    ]
+
+    assert unused == []
+
+
+@pytest.mark.parametrize(
+    "snippet",
+    [
+        "conn.execute(text(f\"select * from users where id = '{user_id}'\"))",
+        "conn.execute(text(\"select * from users where id = '%s'\" % user_id))",
+        'conn.execute(text("select * from users where id = {}".format(user_id)))',
+        'conn.execute(text("select * from users where email = \'" + email + "\'"))',
+        'sql = f"delete from job_runs where id = {run_id}"\nawait conn.execute(text(sql))',
+        'await apg.execute(f"drop table {table_name}")',
+        'await apg.fetchval("select " + column)',
+        'await conn.exec_driver_sql("select %s" % value)',
+        'q = "select * from t where a = " + a\nawait conn.execute(text(q), {})',
+    ],
+)
+def test_the_scanner_flags_values_interpolated_into_sql(snippet: str) -> None:
+    source = "async def f(conn, apg, user_id, email, run_id, table_name, column, value, a):\n"
+    source += "".join(f"    {line}\n" for line in snippet.splitlines())
+
+    assert violations_in("services/example/queries.py", source) != []
+
+
+@pytest.mark.parametrize(
+    "snippet",
+    [
+        'await conn.execute(text("select * from users where id = :id"), {"id": user_id})',
+        'await conn.execute(text(f"select {_RUN_COLUMNS} from job_runs where id = :id"), {})',
+        'await conn.execute(text("select 1 " "from t"))',
+        'await apg.fetchval("select $1::int", value)',
+        "await conn.execute(text(f\"select {', '.join(f'g_{c}' for c in CATEGORIES)}\"))",
+    ],
+)
+def test_the_scanner_accepts_bound_parameters_and_allowlisted_fragments(snippet: str) -> None:
+    source = f"async def f(conn, apg, user_id, value):\n    {snippet}\n"
+
+    assert violations_in("services/example/queries.py", source) == []
