@@ -29,12 +29,14 @@ fmt: install ## format and autofix
 	$(UV) ruff check --fix .
 
 test: install services lint ## everything CI runs: lint, unit, integration and e2e tests
+	@scripts/ensure-prometheus.sh
 	@$(PYTEST) tests -m "not faults" || { code=$$?; [ $$code -eq 5 ] && echo "pytest ran no test" >&2; exit $$code; }
 
 test-unit: install ## unit tests only (no services needed)
 	$(PYTEST) tests/unit
 
 test-integration: install services ## tests against real PostgreSQL, RabbitMQ and SMTP
+	@scripts/ensure-prometheus.sh
 	$(PYTEST) tests/integration tests/e2e -m "not faults"
 
 test-faults: install services ## fault-injection tests (crash, broker and database restarts)
