@@ -62,6 +62,8 @@ FRIENDS = (
     ("Emma Fischer", "David Engel", "accepted"),
 )
 
+MONTHLY_CHALLENGE = 1500  # the demo month's challenge, below the default 4000
+
 GOALS = (
     ("Anna Becker", "pullups", 60),
     ("Anna Becker", "points", 400),
@@ -109,6 +111,17 @@ async def insert_demo_data(
             {"a": _by_name(a).id, "b": _by_name(b).id, "status": s, "now": now}
             for a, b, s in FRIENDS
         ],
+    )
+    await conn.execute(
+        text(
+            "insert into point_challenges (id, period_kind, period_start, target_points) "
+            "values (:id, 'monthly', :day, :target) on conflict do nothing"
+        ),
+        {
+            "id": uuid5(NAMESPACE_URL, f"sportify-demo/challenge/{month.label}"),
+            "day": month.first_day,
+            "target": MONTHLY_CHALLENGE,
+        },
     )
     await conn.execute(
         text(
