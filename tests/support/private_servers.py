@@ -151,8 +151,18 @@ class PrivateRabbit:
 
     def start(self) -> PrivateRabbit:
         _as("rabbitmq", "/usr/lib/rabbitmq/bin/rabbitmq-server", "-detached", env=self.env)
-        time.sleep(1)
-        self._ctl("await_startup", "--timeout", "90")
+        # `await_startup` fails at once while the detached node has not yet registered with
+        # epmd (slow under load): ask again until it answers.
+        deadline = time.monotonic() + 90
+        while True:
+            time.sleep(1)
+            try:
+                self._ctl("await_startup", "--timeout", "90")
+                break
+            except RuntimeError:
+                if time.monotonic() > deadline:
+                    self.destroy()
+                    raise
         _wait_for_port(self.port, 60)
         return self
 

@@ -8,6 +8,7 @@ into a lifespan shutdown, which stops consuming and lets in-flight handlers fini
 from __future__ import annotations
 
 import importlib
+import signal
 from typing import Any, Protocol
 
 import uvicorn
@@ -45,4 +46,13 @@ def serve(service: str, settings: Settings) -> None:
         access_log=False,
         timeout_graceful_shutdown=int(settings.job_timeout_seconds) + 5,
     )
-    uvicorn.Server(config).run()
+    server = uvicorn.Server(config)
+
+    def stop(signum: int, frame: object) -> None:
+        server.should_exit = True
+
+    # uvicorn shuts down gracefully on SIGTERM and then raises the signal again with the
+    # handler it found installed; with this one the process ends normally (exit 0) instead of
+    # dying of the signal (143). A SIGTERM before uvicorn takes over still stops the server.
+    signal.signal(signal.SIGTERM, stop)
+    server.run()

@@ -21,6 +21,7 @@ from sportify_common.metrics import Metrics
 from sportify_common.settings import Settings, load_settings
 from sportify_common.topology import Topology
 from sportify_monitor.context import SERVICE, Monitor
+from sportify_monitor.dead_letters import DeadLetterDepths, dead_letter_gauge
 from sportify_monitor.errors import install_error_handlers
 from sportify_monitor.gauges import ScrapeGauges
 from sportify_monitor.handlers import register_subscribers
@@ -38,6 +39,7 @@ def create_app(
     registry = CollectorRegistry()
     metrics = Metrics.create(registry)
     http_metrics = HttpMetrics(registry)
+    dead_letter_messages = dead_letter_gauge(registry)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -64,6 +66,12 @@ def create_app(
                 interval=gauge_refresh_seconds,
             ),
             instance_id=uuid4().hex[:12],
+            dead_letters=DeadLetterDepths(
+                gauge=dead_letter_messages,
+                broker=broker,
+                topology=topology,
+                interval=gauge_refresh_seconds,
+            ),
         )
         register_subscribers(broker, monitor)
         try:

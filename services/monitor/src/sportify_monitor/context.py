@@ -11,6 +11,7 @@ from sportify_common.clock import Clock
 from sportify_common.metrics import Metrics
 from sportify_common.settings import Settings
 from sportify_common.topology import Topology
+from sportify_monitor.dead_letters import DeadLetterDepths
 from sportify_monitor.gauges import ScrapeGauges
 from sportify_monitor.waiters import Waiters
 
@@ -28,3 +29,4 @@ class Monitor:
     gauges: ScrapeGauges
     instance_id: str
     waiters: Waiters = field(default_factory=Waiters)
+    dead_letters: DeadLetterDepths | None = None

@@ -36,5 +36,7 @@ async def metrics(request: Request) -> Response:
     monitor = getattr(request.app.state, "monitor", None)
     if monitor is not None:
         await monitor.gauges.refresh()
+        if monitor.dead_letters is not None:
+            await monitor.dead_letters.refresh()
     registry = request.app.state.registry
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
