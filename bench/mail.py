@@ -4,7 +4,8 @@ Creates a throwaway database (server from DATABASE_URL, else postgresql://postgr
 postgres), migrates it, queues N pending emails, starts an aiosmtpd sink in a separate process
 (so it does not compete with the sender for the event loop), drains with the real delivery code
 (`Delivery.drain` over the `SmtpPool`) and prints emails/second. With --store it also measures
-storing N `email.requested` bodies through the micro-batching `BatchWriter`.
+storing N `email.requested` bodies the way `store.RequestedEmailConsumer` does (batches of
+500, one multi-row insert and commit each; the AMQP side is measured by bench/weekly.py).
 """
 
 from __future__ import annotations
@@ -28,13 +29,15 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from sportify_common.clock import utc_now
 from sportify_common.db.migrate import upgrade_to_head
 from sportify_common.messages import EmailKind, EmailRequested
 from sportify_common.settings import load_settings
+from sportify_mailer import queries
 from sportify_mailer.app import delivery_config
 from sportify_mailer.delivery import Delivery, DeliveryConfig
 from sportify_mailer.smtp import SmtpPool
-from sportify_mailer.store import BatchWriter
+from sportify_mailer.store import RequestedEmailConsumer
 
 
 def _free_port() -> int:
@@ -108,8 +111,6 @@ async def _queue_rows(url: str, count: int) -> None:
 
 async def _bench_store(url: str, count: int) -> float:
     engine = create_async_engine(url, pool_size=4)
-    writer = BatchWriter(engine)
-    writer.start()
     messages = [
         EmailRequested(
             idempotency_key=f"store:{i}:{uuid4()}",
@@ -122,12 +123,14 @@ async def _bench_store(url: str, count: int) -> float:
         )
         for i in range(count)
     ]
+    bodies = [m.model_dump_json(by_alias=True).encode() for m in messages]
+    batch = RequestedEmailConsumer(engine).max_batch
     started = time.perf_counter()
-    window = 1000  # like the subscriber's prefetch: at most this many waiting handlers
-    for begin in range(0, count, window):
-        await asyncio.gather(*(writer.store(m) for m in messages[begin : begin + window]))
+    for begin in range(0, count, batch):
+        parsed = [EmailRequested.model_validate_json(b) for b in bodies[begin : begin + batch]]
+        async with engine.begin() as conn:
+            await queries.insert_requested(conn, parsed, now=utc_now())
     elapsed = time.perf_counter() - started
-    await writer.stop()
     await engine.dispose()
     return elapsed
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from uuid import uuid4
 
 from aiormq.abc import DeliveredMessage
 from faststream.rabbit import Channel, RabbitBroker
 from faststream.rabbit.prometheus import RabbitPrometheusMiddleware
+from pamqp.commands import Basic
 from prometheus_client import CollectorRegistry
 
 from sportify_common.messages import RoutingKey, WireModel
@@ -83,3 +86,59 @@ async def publish(
             f"{key.value} was returned by RabbitMQ: no queue is bound in exchange "
             f"{topology.exchange.name!r}"
         )
+
+
+PUBLISH_BATCH = 500
+
+
+async def publish_many(
+    broker: RabbitBroker,
+    topology: Topology,
+    key: RoutingKey,
+    messages: Sequence[WireModel],
+    *,
+    batch_size: int = PUBLISH_BATCH,
+) -> None:
+    """`publish` for many messages at once, with the same guarantees and far less CPU.
+
+    Each message is persistent, JSON, `mandatory`, and confirmed by RabbitMQ; an unroutable
+    (returned) message raises `UnroutableMessageError` (job.finished excepted, as in
+    `publish`). The messages go out on the broker's default channel (the one `publish`
+    uses, publisher confirms on) through its aiormq channel, without FastStream's
+    per-message middleware and encoding chain and without aio-pika's per-message wrapper
+    and per-write flush wait (together about 3/4 of the ~350 µs per message measured).
+    Confirms are awaited per batch of `batch_size`, so at most that many messages are
+    unconfirmed at once; a nacked message raises `aiormq.exceptions.DeliveryError`. When
+    this returns, every message is confirmed.
+    """
+    if not messages:
+        return
+    channel = await broker.config.channel_manager.get_channel()
+    underlay = await channel.get_underlay_channel()
+    exchange = topology.exchange.name
+    for first in range(0, len(messages), batch_size):
+        batch = messages[first : first + batch_size]
+        confirmations = await asyncio.gather(
+            *(
+                underlay.basic_publish(
+                    message.model_dump_json(by_alias=True).encode(),
+                    exchange=exchange,
+                    routing_key=key.value,
+                    properties=Basic.Properties(
+                        content_type="application/json",
+                        delivery_mode=2,  # persistent
+                        message_id=uuid4().hex,
+                    ),
+                    mandatory=True,
+                    wait=False,  # do not wait for each socket write; the confirm is awaited
+                )
+                for message in batch
+            )
+        )
+        if key is not RoutingKey.JOB_FINISHED and any(
+            isinstance(c, DeliveredMessage) for c in confirmations
+        ):
+            raise UnroutableMessageError(
+                f"{key.value} was returned by RabbitMQ: no queue is bound in exchange "
+                f"{topology.exchange.name!r}"
+            )

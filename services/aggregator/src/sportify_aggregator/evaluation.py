@@ -152,9 +152,10 @@ async def _run_guarded(
 ) -> None:
     job = msg.job_name.value
     began = time.monotonic()
+    timings: dict[str, float] = {}
     try:
         async with asyncio.timeout(rt.settings.job_timeout_seconds):
-            result = await evaluate(rt, evaluator, period, msg.job_run_id)
+            result = await evaluate(rt, evaluator, period, msg.job_run_id, timings=timings)
     except TimeoutError:
         message = f"{job} for {period.label} exceeded JOB_TIMEOUT_SECONDS ({rt.settings.job_timeout_seconds:g} s)"
         await _failed(rt, msg, period, "timeout", message, began)
@@ -166,8 +167,11 @@ async def _run_guarded(
         await _failed(rt, msg, period, type(exc).__name__, str(exc) or repr(exc), began)
         return
 
+    timings["totalSeconds"] = round(time.monotonic() - began, 3)
     async with rt.engine.begin() as conn:
         completed = await jobs.complete(conn, msg.job_run_id, now=rt.clock(), result=result)
+        if completed is not None:
+            await queries.record_timings(conn, msg.job_run_id, timings)
     if completed is None:
         logger.warning("run %s was finished by someone else while it ran", msg.job_run_id)
     rt.metrics.job_runs.labels(job=job, status="completed").inc()
@@ -178,16 +182,30 @@ async def _run_guarded(
 
 
 async def evaluate(
-    rt: Runtime, evaluator: Evaluator, period: Period, run_id: UUID
+    rt: Runtime,
+    evaluator: Evaluator,
+    period: Period,
+    run_id: UUID,
+    *,
+    timings: dict[str, float] | None = None,
 ) -> dict[str, Any]:
-    """Write the period's results (one transaction), request the emails, return the result."""
+    """Write the period's results (one transaction), request the emails, return the result.
+
+    `timings` (when given) receives `resultsSeconds` (results computed and committed) and
+    `emailsSeconds` (every summary requested); they go to the run's metadata, not its result.
+    """
+    timings = timings if timings is not None else {}
     now = rt.clock()
+    began = time.monotonic()
     async with rt.engine.begin() as conn:
         processed = await _compute(conn, rt.settings, evaluator, period, run_id, now)
+    committed = time.monotonic()
+    timings["resultsSeconds"] = round(committed - began, 3)
     mailer = Mailer(rt.engine, rt.broker, rt.topology, rt.settings)
     tally = await mailer.request_all(
         period, evaluator.batches(rt.engine, period, size=EMAIL_CHUNK), now=now
     )
+    timings["emailsSeconds"] = round(time.monotonic() - committed, 3)
     return {
         "status": "ok",
         "skipped": False,

@@ -1,7 +1,8 @@
 """Requesting the summary emails of a run (SPEC 4.3): stream, dedupe, render, publish.
 
 Users arrive in chunks; per chunk one query finds keys already in `email_queue`, the rest
-are rendered and published concurrently with confirms. Memory stays bounded by the chunk.
+are rendered and published in bulk (`publish_many`: persistent, mandatory, confirmed).
+Memory stays bounded by the chunk.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sportify_aggregator import summaries
 from sportify_aggregator.queries import existing_email_keys
 from sportify_aggregator.records import Summary
-from sportify_common.broker import publish
+from sportify_common.broker import publish_many
 from sportify_common.emails.headers import list_unsubscribe_headers
 from sportify_common.messages import EmailRequested, RoutingKey
 from sportify_common.periods import Period
@@ -81,17 +82,14 @@ class Mailer:
             logger.warning(
                 "no UNSUBSCRIBE_SECRET or cron secret: summaries go out without unsubscribe links"
             )
-        in_flight: asyncio.Future[list[None]] | None = None
+        in_flight: asyncio.Future[None] | None = None
         async for batch in batches:
             entries, emails = await self._prepare_batch(period, batch, now=now)
             # At most one batch is being published (and confirmed) while the next is prepared.
             if in_flight is not None:
                 await in_flight
-            in_flight = asyncio.gather(
-                *(
-                    publish(self.broker, self.topology, RoutingKey.EMAIL_REQUESTED, e)
-                    for e in emails
-                )
+            in_flight = asyncio.ensure_future(
+                publish_many(self.broker, self.topology, RoutingKey.EMAIL_REQUESTED, emails)
             )
             for entry in entries:
                 tally.add(entry)

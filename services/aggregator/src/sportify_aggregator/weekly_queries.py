@@ -181,12 +181,12 @@ _SUMMARY_SQL = """
 
 
 def _summary(row: Any) -> WeeklySummary:
+    # exercise_counts is not part of the email: not read (saves a jsonb decode per user).
     return WeeklySummary(
         recipient=recipient_of(row),
         total_points=float(row["total_points"]),
         workouts_count=int(row["workouts_count"]),
         activity_totals=row["activity_totals"],
-        exercise_counts=row["exercise_counts"],
         goals=row["goals"],
         rank=int(row["rank"]),
         participant_count=int(row["participant_count"]),

@@ -22,7 +22,7 @@ from sportify_mailer.delivery import Delivery, DeliveryConfig
 from sportify_mailer.dispatch import DispatchJob
 from sportify_mailer.retry import RetryPolicy, Rng
 from sportify_mailer.smtp import SmtpPool
-from sportify_mailer.store import BatchWriter
+from sportify_mailer.store import RequestedEmailConsumer
 from sportify_mailer.workers import SenderWorkers
 
 GAUGE_REFRESH_SECONDS = 15.0
@@ -64,24 +64,23 @@ def create_app(
         poll_seconds=settings.email_retry_poll_seconds,
         on_poll=_gauge_refresher(engine, metrics),
     )
-    writer = BatchWriter(engine, clock=clock, on_stored=workers.hint)
+    intake = RequestedEmailConsumer(engine, clock=clock, on_stored=workers.hint)
     dispatch = DispatchJob(engine, broker, topology, delivery, metrics, clock)
-    handlers.register(broker, topology, writer=writer, dispatch=dispatch)
-
-    async def on_startup() -> None:
-        writer.start()
+    handlers.register(broker, topology, dispatch=dispatch)
 
     async def after_startup() -> None:
         await declare_topology(broker, topology)
         workers.start()
+        await handlers.start_email_requested(broker, topology, intake)
 
     async def on_shutdown() -> None:
-        # Before the broker stops consuming: no new drain rounds.
+        # Before the broker closes its channels: stop consuming email.requested, store and
+        # ack what was delivered; no new drain rounds.
+        await intake.stop()
         await workers.stop_polling()
 
     async def after_shutdown() -> None:
-        # The broker has stopped and its in-flight handlers returned (their batches committed).
-        await writer.stop()
+        # The broker has stopped and its in-flight handlers returned.
         await workers.stop()
         await pool.close()
         await engine.dispose()
@@ -89,7 +88,6 @@ def create_app(
     return faststream_asgi(
         broker,
         registry,
-        on_startup=[on_startup],
         after_startup=[after_startup],
         on_shutdown=[on_shutdown],
         after_shutdown=[after_shutdown],

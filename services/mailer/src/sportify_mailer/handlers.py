@@ -1,4 +1,8 @@
-"""The mailer's subscribers: thin, every failure handled by the shared consumer policy."""
+"""The mailer's subscribers: thin, every failure handled by the shared consumer policy.
+
+`email.requested` is consumed by `store.RequestedEmailConsumer` (raw aio-pika, batched acks;
+see its module docstring for why); `emails.dispatch` is a FastStream subscriber.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,10 @@ import logging
 from faststream.rabbit import Channel, RabbitBroker
 
 from sportify_common.consumers import redeliver_on_failure
-from sportify_common.messages import DispatchEmails, EmailRequested, RoutingKey
+from sportify_common.messages import DispatchEmails, RoutingKey
 from sportify_common.topology import Topology
 from sportify_mailer.dispatch import DispatchJob
-from sportify_mailer.store import BatchWriter
+from sportify_mailer.store import RequestedEmailConsumer
 
 logger = logging.getLogger(__name__)
 
@@ -19,19 +23,7 @@ EMAIL_REQUESTED_PREFETCH = 1000
 DISPATCH_PREFETCH = 4
 
 
-def register(
-    broker: RabbitBroker, topology: Topology, *, writer: BatchWriter, dispatch: DispatchJob
-) -> None:
-    @broker.subscriber(
-        topology.queue(SERVICE, RoutingKey.EMAIL_REQUESTED),
-        topology.exchange,
-        channel=Channel(prefetch_count=EMAIL_REQUESTED_PREFETCH),
-    )
-    async def on_email_requested(body: EmailRequested) -> None:
-        # Returns after the micro-batch holding this message committed: the ack follows it.
-        async with redeliver_on_failure(logger, f"storing email {body.idempotency_key}"):
-            await writer.store(body)
-
+def register(broker: RabbitBroker, topology: Topology, *, dispatch: DispatchJob) -> None:
     @broker.subscriber(
         topology.queue(SERVICE, RoutingKey.EMAILS_DISPATCH),
         topology.exchange,
@@ -40,3 +32,14 @@ def register(
     async def on_emails_dispatch(body: DispatchEmails) -> None:
         async with redeliver_on_failure(logger, f"dispatch run {body.job_run_id}"):
             await dispatch.run(body)
+
+
+async def start_email_requested(
+    broker: RabbitBroker, topology: Topology, consumer: RequestedEmailConsumer
+) -> None:
+    """Start storing `email.requested` (after the topology is declared)."""
+    await consumer.start(
+        broker,
+        topology.queue(SERVICE, RoutingKey.EMAIL_REQUESTED),
+        prefetch=EMAIL_REQUESTED_PREFETCH,
+    )

@@ -1,0 +1,86 @@
+"""Time each SQL statement of an evaluation's results phase on an existing (seeded) database.
+
+`uv run --frozen python bench/results_profile.py --database-url URL weekly|monthly LABEL [--commit]`
+Runs the results phase in one transaction (rolled back unless --commit) and prints every statement
+slower than 10 ms, plus the bare SQL aggregation for comparison (same cache state: run right after).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import event, text
+
+from bench.evaluation_bench import BARE_AGGREGATION
+from sportify_aggregator import evaluation
+from sportify_common.clock import utc_now
+from sportify_common.db.engine import create_engine
+from sportify_common.jobs.names import JobName
+from sportify_common.periods import parse_month, parse_week_start
+from sportify_common.settings import load_settings
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("kind", choices=["weekly", "monthly"])
+    parser.add_argument("label")
+    parser.add_argument("--commit", action="store_true")
+    args = parser.parse_args()
+    settings = load_settings(database_url=args.database_url)
+    if args.kind == "weekly":
+        period = parse_week_start(args.label, settings.zone, utc_now())
+        evaluator = evaluation.EVALUATORS[JobName.WEEKLY_EVENTS]
+    else:
+        period = parse_month(args.label, settings.zone, utc_now())
+        evaluator = evaluation.EVALUATORS[JobName.MONTHLY_EVENTS]
+    engine = create_engine(settings)
+    timings: list[tuple[float, str]] = []
+
+    def before(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+        conn.info["began"] = time.perf_counter()
+
+    def after(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+        timings.append(
+            (time.perf_counter() - conn.info["began"], " ".join(statement.split())[:110])
+        )
+
+    event.listen(engine.sync_engine, "before_cursor_execute", before)
+    event.listen(engine.sync_engine, "after_cursor_execute", after)
+    async with engine.connect() as conn:
+        for _ in range(2):
+            began = time.perf_counter()
+            await conn.execute(
+                text(BARE_AGGREGATION.replace("$1", ":s").replace("$2", ":e")),
+                {"s": period.start, "e": period.end},
+            )
+            print(f"bare SQL {time.perf_counter() - began:.3f} s")
+    timings.clear()
+    began = time.perf_counter()
+    async with engine.connect() as conn:
+        trans = await conn.begin()
+        processed = await evaluation._compute(conn, settings, evaluator, period, uuid4(), utc_now())
+        computed = time.perf_counter()
+        if args.commit:
+            await trans.commit()
+        else:
+            await trans.rollback()
+    print(
+        f"results phase {computed - began:.3f} s (+commit/rollback {time.perf_counter() - computed:.3f} s), {processed} users"
+    )
+    for seconds, sql in timings:
+        if seconds > 0.01:
+            print(f"  {seconds:7.3f}  {sql}")
+    await engine.dispose()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
