@@ -102,7 +102,7 @@ async def test_database_failure_requeues_until_the_delivery_limit_dead_letters_i
 ) -> None:
     missing = str(settings.database_url).rsplit("/", 1)[0] + "/no_such_database_for_tests"
     broken = create_engine(load_settings(**{**settings.model_dump(), "database_url": missing}))
-    consumer = RequestedEmailConsumer(broken, failure_pause=0.01)
+    consumer = RequestedEmailConsumer(broken, failure_pause=0.01, database_wait=0.05)
     message = email_requested()
     try:
         async with connected(settings) as (broker, topology):

@@ -14,9 +14,10 @@ The failure policy is the one of `sportify_common.consumers`, message by message
   commit; only after the commit is the batch acknowledged (the newest delivery tag with
   `multiple=True`: every older tag of this channel is in this batch or already settled,
   because batches are taken in delivery order by a single writer).
-- A database failure rejects every message of the batch with requeue after a short pause:
-  the quorum queue counts the delivery, so a message that keeps failing is dead-lettered
-  after MESSAGE_MAX_DELIVERIES attempts.
+- A database failure rejects every message of the batch with requeue after a short pause and,
+  during an outage, once the database answers again (at most `database_wait` seconds): the
+  quorum queue counts the delivery, so a message that keeps failing is dead-lettered after
+  MESSAGE_MAX_DELIVERIES attempts, but an outage alone does not burn them.
 - The consumer has its own channel with a bounded prefetch, so at most `prefetch` messages
   are in memory. Shutdown stops consuming first, then writes and acknowledges what was
   already delivered. Redelivery is harmless: the idempotency key makes a second insert a
@@ -37,6 +38,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from sportify_common.clock import Clock, utc_now
+from sportify_common.db.engine import DatabaseRecovery
 from sportify_common.messages import EmailRequested
 from sportify_mailer import queries
 
@@ -55,6 +57,7 @@ class RequestedEmailConsumer:
         max_batch: int = 500,
         max_wait: float = 0.02,
         failure_pause: float = 1.0,
+        database_wait: float = 60.0,
     ) -> None:
         self._engine = engine
         self._clock = clock
@@ -62,6 +65,7 @@ class RequestedEmailConsumer:
         self.max_batch = max_batch
         self._max_wait = max_wait
         self._failure_pause = failure_pause
+        self._recovery = DatabaseRecovery(engine, timeout=database_wait)
         self._inbox: asyncio.Queue[AbstractIncomingMessage | None] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._queue: AbstractQueue | None = None
@@ -158,6 +162,9 @@ class RequestedEmailConsumer:
                 "storing %d requested emails failed; they go back to the queue", len(valid)
             )
             await asyncio.sleep(self._failure_pause)
+            # During an outage, hold the batch until the database answers (up to
+            # `database_wait`), so quick redeliveries do not use up the delivery limit.
+            await self._recovery.wait()
             for message, _ in valid:
                 await _settle(message.reject(requeue=True))
             return
