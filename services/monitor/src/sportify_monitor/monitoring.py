@@ -9,16 +9,8 @@ from sportify_common.jobs.names import JobName, JobStatus
 from sportify_monitor import queries
 from sportify_monitor.context import Monitor
 from sportify_monitor.schemas import (
-    EmailsSection,
-    EmailStatEntry,
-    FailureEntry,
     JobRunDetail,
     JobRunEntry,
-    JobsSection,
-    JobStatEntry,
-    MonitoringDocument,
-    RecentEmailEntry,
-    StuckJobEntry,
 )
 
 JOB_STATS_WINDOW = timedelta(days=30)
@@ -40,34 +32,6 @@ async def monitoring_document_json(monitor: Monitor) -> str:
             emails_since=now - EMAIL_STATS_WINDOW,
             recent_since=now - RECENT_EMAILS_WINDOW,
         )
-
-
-async def monitoring_document(monitor: Monitor) -> MonitoringDocument:
-    """The same document assembled in Python from five queries (the readable reference)."""
-    now = monitor.clock()
-    threshold = timedelta(minutes=monitor.settings.stuck_job_threshold_minutes)
-    async with monitor.engine.connect() as conn:
-        stats = await queries.job_stats(conn, since=now - JOB_STATS_WINDOW)
-        failures = await queries.recent_failures(conn, since=now - FAILURES_WINDOW)
-        stuck = await queries.stuck_jobs(conn, cutoff=now - threshold)
-        email_stats = await queries.email_stats(conn, since=now - EMAIL_STATS_WINDOW)
-        recent = await queries.recent_emails(conn, since=now - RECENT_EMAILS_WINDOW)
-    return MonitoringDocument(
-        jobs=JobsSection(
-            stats=[JobStatEntry.of(row) for row in stats],
-            recent_failures=[FailureEntry(job_name=f.job_name, count=f.count) for f in failures],
-            stuck_jobs=[StuckJobEntry.of(job) for job in stuck],
-        ),
-        emails=EmailsSection(
-            stats=[
-                EmailStatEntry(
-                    status=e.status, count=e.count, failed_after_retries=e.failed_after_retries
-                )
-                for e in email_stats
-            ],
-            recent=[RecentEmailEntry.of(row) for row in recent],
-        ),
-    )
 
 
 async def job_history(

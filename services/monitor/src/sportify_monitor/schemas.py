@@ -31,19 +31,6 @@ class JobStatEntry(Schema):
     completed_count: int
     pending_count: int
 
-    @classmethod
-    def of(cls, row: queries.JobStat) -> JobStatEntry:
-        return cls(
-            job_name=row.job_name,
-            status=row.status,
-            count=row.count,
-            last_run=wire(row.last_run),
-            failed_count=row.failed_count,
-            running_count=row.running_count,
-            completed_count=row.completed_count,
-            pending_count=row.pending_count,
-        )
-
 
 class FailureEntry(Schema):
     job_name: str
@@ -82,20 +69,6 @@ class RecentEmailEntry(Schema):
     error: str | None
     created_at: str
     sent_at: str | None
-
-    @classmethod
-    def of(cls, row: queries.RecentEmail) -> RecentEmailEntry:
-        return cls(
-            id=str(row.id),
-            recipient=row.recipient,
-            kind=row.kind,
-            subject=row.subject,
-            status=row.status,
-            attempts=row.attempts,
-            error=row.error,
-            created_at=to_wire(row.created_at),
-            sent_at=wire(row.sent_at),
-        )
 
 
 class JobsSection(Schema):
