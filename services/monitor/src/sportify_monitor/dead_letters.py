@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 
 from faststream.rabbit import Channel, RabbitBroker
 from prometheus_client import CollectorRegistry, Gauge
 
 from sportify_common.topology import CONSUMERS, Topology
+from sportify_monitor.throttle import ThrottledRefresh
 
 logger = logging.getLogger("sportify.monitor.dead_letters")
 
@@ -31,40 +31,25 @@ def dead_letter_gauge(registry: CollectorRegistry) -> Gauge:
     )
 
 
-class DeadLetterDepths:
+class DeadLetterDepths(ThrottledRefresh):
     def __init__(
         self, *, gauge: Gauge, broker: RabbitBroker, topology: Topology, interval: float = 10.0
     ) -> None:
+        super().__init__(interval=interval, logger=logger, what="the dead-letter queue depths")
         self._gauge = gauge
         self._broker = broker
         self._topology = topology
-        self._interval = interval
         self._channel = Channel()  # a channel of its own, opened on first use
-        self._refreshed_at: float | None = None
-        self._lock = asyncio.Lock()
 
     @property
     def queue_names(self) -> list[str]:
         return [self._topology.dead_letter_queue(s, k).name for s, k in CONSUMERS]
 
-    async def refresh(self, *, force: bool = False) -> None:
-        async with self._lock:
-            now = time.monotonic()
-            if (
-                not force
-                and self._refreshed_at is not None
-                and now - self._refreshed_at < self._interval
-            ):
-                return
-            try:
-                async with asyncio.timeout(READ_TIMEOUT_SECONDS):
-                    depths = await self._read()
-            except Exception as exc:
-                logger.warning("could not read the dead-letter queue depths: %r", exc)
-                return
-            self._refreshed_at = now
-            for name, depth in depths.items():
-                self._gauge.labels(queue=name).set(depth)
+    async def _update(self) -> None:
+        async with asyncio.timeout(READ_TIMEOUT_SECONDS):
+            depths = await self._read()
+        for name, depth in depths.items():
+            self._gauge.labels(queue=name).set(depth)
 
     async def _read(self) -> dict[str, int]:
         channel = await self._broker.config.channel_manager.get_channel(self._channel)
