@@ -150,6 +150,14 @@ def test_a_malformed_week_start_is_refused(value: str) -> None:
         parse_week_start(value, UTC, NOW)
 
 
+@pytest.mark.parametrize(("week", "month"), [("9999-12-27", "9999-12"), ("0001-01-01", "0001-01")])
+def test_years_at_the_edge_of_the_calendar_are_refused(week: str, month: str) -> None:
+    with pytest.raises(PeriodError, match="outside the years"):
+        parse_week_start(week, fixed_offset_zone(60), NOW)
+    with pytest.raises(PeriodError, match="outside the years"):
+        parse_month(month, fixed_offset_zone(60), NOW)
+
+
 def test_a_week_that_has_not_ended_is_refused() -> None:
     with pytest.raises(PeriodError, match="has not ended"):
         parse_week_start("2026-11-30", UTC, NOW)

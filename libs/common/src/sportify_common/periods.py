@@ -99,8 +99,11 @@ def closed_periods(kind: PeriodKind, now: datetime, zone: tzinfo, count: int) ->
     return periods[::-1]
 
 
-_WEEK_START = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_MONTH = re.compile(r"^\d{4}-\d{2}$")
+# Periods are computed around their year; these bounds keep every neighbour representable.
+MIN_YEAR, MAX_YEAR = 1970, 9998
+
+_WEEK_START = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_MONTH = re.compile(r"^[0-9]{4}-[0-9]{2}$")
 
 
 def parse_week_start(value: str, zone: tzinfo, now: datetime) -> Period:
@@ -110,6 +113,8 @@ def parse_week_start(value: str, zone: tzinfo, now: datetime) -> Period:
         day = date.fromisoformat(value)
     except ValueError as exc:
         raise PeriodError(f"weekStart {value!r} is not a valid date") from exc
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise PeriodError(f"weekStart {value} is outside the years {MIN_YEAR}..{MAX_YEAR}")
     if day.weekday() != 0:
         raise PeriodError(f"weekStart {value} is a {day:%A}, not a Monday")
     return _ended(week_of(day, zone), now, "week")
@@ -119,8 +124,10 @@ def parse_month(value: str, zone: tzinfo, now: datetime) -> Period:
     if not _MONTH.match(value):
         raise PeriodError(f"month must be YYYY-MM, got {value!r}")
     year, month = int(value[:4]), int(value[5:])
-    if not 1 <= month <= 12 or year < 1:
+    if not 1 <= month <= 12:
         raise PeriodError(f"month {value} is not a valid month")
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise PeriodError(f"month {value} is outside the years {MIN_YEAR}..{MAX_YEAR}")
     return _ended(month_of(date(year, month, 1), zone), now, "month")
 
 
