@@ -14,6 +14,7 @@ from uuid import UUID
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from sportify_aggregator import queries
 from sportify_aggregator.monthly import (
     AWARD_CATEGORY_RANK,
     AWARD_CHAMPION,
@@ -202,7 +203,7 @@ async def summary_batches(
     engine: AsyncEngine, period: Period, *, size: int
 ) -> AsyncIterator[list[Summary]]:
     """The committed results of the month joined with their users, `size` rows at a time."""
-    async with engine.connect() as conn:
-        result = await conn.stream(text(_SUMMARY_SQL), {"start": period.start})
-        async for rows in result.mappings().partitions(size):
-            yield [_summary(row) for row in rows]
+    async for batch in queries.summary_batches(
+        engine, _SUMMARY_SQL, period, size=size, build=_summary
+    ):
+        yield batch

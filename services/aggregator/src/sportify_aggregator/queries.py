@@ -11,16 +11,16 @@ Bound parameters only; fragments are fixed strings.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from sportify_aggregator.records import Recipient
+from sportify_aggregator.records import Recipient, Summary
 from sportify_common.periods import Period
 
 ACTIVITY_COLUMNS = ("pullups", "pushups", "situps", "running", "cycling")
@@ -341,3 +341,18 @@ async def record_timings(conn: AsyncConnection, run_id: UUID, timings: Mapping[s
         id=run_id,
         timings=json.dumps(dict(timings)),
     )
+
+
+async def summary_batches(
+    engine: AsyncEngine,
+    sql: str,
+    period: Period,
+    *,
+    size: int,
+    build: Callable[[Any], Summary],
+) -> AsyncIterator[list[Summary]]:
+    """A period's committed results joined with their users, `size` rows at a time (streamed)."""
+    async with engine.connect() as conn:
+        result = await conn.stream(text(sql), {"start": period.start})
+        async for rows in result.mappings().partitions(size):
+            yield [build(row) for row in rows]
