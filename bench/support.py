@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ from uuid import uuid4
 import asyncpg
 import httpx
 
+from sportify_common.broker import delete_namespace
 from sportify_common.db.migrate import upgrade_to_head
 
 SERVER_URL = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -111,6 +113,11 @@ def running(services: list[str], env: dict[str, str], log_dir: Path) -> Iterator
                 process.wait(30)
             except subprocess.TimeoutExpired:
                 process.kill()
+        # Called from inside the benchmark's event loop: clean up on a thread of its own.
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(
+                asyncio.run, delete_namespace(env["AMQP_URL"], env["AMQP_NAMESPACE"])
+            ).result()
 
 
 async def wait_ready(stack: Stack, timeout: float = 60.0) -> None:

@@ -10,9 +10,9 @@ from uuid import uuid4
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from sportify_common.broker import delete_namespace
 from sportify_common.db.migrate import upgrade_to_head
 from sportify_common.settings import Settings, load_settings
-from tests.support.broker_cleanup import delete_namespace
 from tests.support.databases import create_database, drop_database, unique_name, with_database
 from tests.support.services import resolve_amqp_url, resolve_database_url
 from tests.support.smtp import SmtpSink

@@ -9,8 +9,8 @@ from uuid import uuid4
 
 import pytest
 
+from sportify_common.broker import delete_namespace
 from sportify_common.settings import Settings
-from tests.support.broker_cleanup import delete_namespace
 from tests.support.databases import create_database, drop_database, unique_name, with_database
 from tests.support.stack import ServiceStack
 
