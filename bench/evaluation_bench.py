@@ -6,6 +6,8 @@ import argparse
 import asyncio
 import json
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,8 @@ from typing import Any
 import asyncpg
 
 from bench.support import (
+    cpu_report,
+    cpu_snapshot,
     report,
     running,
     smtp_sink_process,
@@ -24,7 +28,7 @@ from bench.support import (
     wait_ready,
 )
 from sportify_common.clock import utc_now
-from sportify_common.periods import PeriodKind, latest_closed
+from sportify_common.periods import Period, PeriodKind, latest_closed
 from sportify_common.seed import SeedPlan, seed
 from sportify_common.settings import load_settings
 
@@ -36,15 +40,31 @@ select w.user_id, sum(a.points), count(*)
 """
 
 
-async def run(kind: PeriodKind, users: int, keep: bool, targets: dict[str, float]) -> None:
-    now = utc_now()
-    period = latest_closed(kind, now, load_settings().zone)
+RESULT_TABLES = (
+    "email_queue, job_runs, weekly_results, leaderboard_results, monthly_results, "
+    "user_badges, awards"
+)
+
+
+@asynccontextmanager
+async def seeded_database(
+    period: Period, users: int, keep: bool, reuse: str | None
+) -> AsyncIterator[str]:
+    """A throwaway database seeded for `period`, or (`reuse`) one seeded by an earlier run with
+    its results, runs and emails emptied, so the run starts as the first of its period."""
+    if reuse is not None:
+        conn = await asyncpg.connect(reuse)
+        await conn.execute(f"truncate {RESULT_TABLES}")
+        await conn.execute("vacuum analyze")
+        await conn.close()
+        print(f"reusing {reuse} (results, runs and emails emptied)")
+        yield reuse
+        return
     weeks = max(1, round((period.end - period.start) / timedelta(weeks=1)))
     async with throwaway_database(keep=keep) as url:
-        settings = load_settings(database_url=url)
         began = time.perf_counter()
         await seed(
-            settings,
+            load_settings(database_url=url),
             SeedPlan(
                 users=users,
                 weeks=weeks,
@@ -52,6 +72,16 @@ async def run(kind: PeriodKind, users: int, keep: bool, targets: dict[str, float
                 end=period.end - timedelta(seconds=1),
             ),
         )
+        print(f"seeded {users} users in {time.perf_counter() - began:.1f} s")
+        yield url
+
+
+async def run(
+    kind: PeriodKind, users: int, keep: bool, reuse: str | None, targets: dict[str, float]
+) -> None:
+    now = utc_now()
+    period = latest_closed(kind, now, load_settings().zone)
+    async with seeded_database(period, users, keep, reuse) as url:
         conn = await asyncpg.connect(url)
         activities = await conn.fetchval(
             "select count(*) from workout_activities a join workouts w on w.id = a.workout_id "
@@ -63,11 +93,9 @@ async def run(kind: PeriodKind, users: int, keep: bool, targets: dict[str, float
             "select count(*) from users where deleted_at is null and email_notifications_enabled "
             "and coalesce(email, '') <> ''"
         )
+        users = await conn.fetchval("select count(*) from users")
         await conn.close()
-        print(
-            f"seeded {users} users, {activities} activities in {period.label} "
-            f"({time.perf_counter() - began:.1f} s)"
-        )
+        print(f"{users} users, {activities} activities in {period.label}")
         bare = await timed_sql(url, BARE_AGGREGATION, period.start, period.end)
 
         with smtp_sink_process() as smtp_port:
@@ -116,6 +144,7 @@ async def _measure(
     params = {"weekStart": label} if kind is PeriodKind.WEEKLY else {"month": label}
     with running(["aggregator", "mailer", "monitor"], env, Path("bench/results/logs")) as stack:
         await wait_ready(stack)
+        cpu_before = cpu_snapshot(stack)
         triggered = time.perf_counter()
         status, body = await trigger(stack, path, params)
         answered = time.perf_counter()
@@ -125,6 +154,7 @@ async def _measure(
             eligible,
             f"{kind.value}-summary",
         )
+        print(cpu_report(cpu_before, cpu_snapshot(stack)))
         aggregator_mb = stack.peak_rss_mb("aggregator")
         mailer_mb = stack.peak_rss_mb("mailer")
     return status, body, triggered, answered, stored, aggregator_mb, mailer_mb
@@ -134,5 +164,10 @@ def main(kind: PeriodKind, whole_target: float) -> None:
     parser = argparse.ArgumentParser(description=f"{kind.value} evaluation benchmark")
     parser.add_argument("--users", type=int, default=100_000)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--reuse", metavar="DATABASE_URL", help="a database kept (--keep) by an earlier run"
+    )
     args = parser.parse_args()
-    asyncio.run(run(kind, args.users, args.keep, {"whole": whole_target, "memory": 500}))
+    asyncio.run(
+        run(kind, args.users, args.keep, args.reuse, {"whole": whole_target, "memory": 500})
+    )

@@ -75,6 +75,60 @@ class Stack:
         return int(line.split()[1]) / 1024
 
 
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _process_cpu_seconds(pid: int | str) -> float:
+    """utime + stime of one process (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+
+
+def _cpu_seconds_by_command(names: set[str]) -> dict[str, float]:
+    totals = dict.fromkeys(names, 0.0)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "comm").read_text().strip()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        if command in totals:
+            totals[command] += _process_cpu_seconds(entry.name)
+    return totals
+
+
+def cpu_snapshot(stack: Stack) -> dict[str, float]:
+    """CPU seconds used so far: each service, PostgreSQL, RabbitMQ, this benchmark, the machine.
+
+    Two snapshots' difference says where a run's CPU went (PostgreSQL backends that ended in
+    between are not counted, so its figure is a lower bound).
+    """
+    snapshot = {service: _process_cpu_seconds(p.pid) for service, p in stack.processes.items()}
+    by_command = _cpu_seconds_by_command({"postgres", "beam.smp"})
+    snapshot["postgresql"] = by_command["postgres"]
+    snapshot["rabbitmq"] = by_command["beam.smp"]
+    own = os.times()
+    snapshot["benchmark"] = own.user + own.system
+    cpu = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    idle = int(cpu[3]) + int(cpu[4])
+    snapshot["machine busy"] = (sum(int(x) for x in cpu) - idle) / _CLOCK_TICKS
+    snapshot["machine total"] = sum(int(x) for x in cpu) / _CLOCK_TICKS
+    return snapshot
+
+
+def cpu_report(before: dict[str, float], after: dict[str, float]) -> str:
+    used = {k: after[k] - before.get(k, 0.0) for k in after}
+    wall_cores = used.pop("machine total")
+    busy = used.pop("machine busy")
+    parts = ", ".join(f"{k} {v:.1f}" for k, v in used.items())
+    share = 100 * busy / wall_cores if wall_cores else float("nan")
+    return f"CPU seconds: {parts}; machine {busy:.1f} of {wall_cores:.1f} ({share:.0f}% busy)"
+
+
 def stack_env(database_url: str, **extra: str) -> dict[str, str]:
     return {
         **os.environ,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -9,7 +10,8 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from sportify_common.periods import to_wire
-from tests.integration.monitor.conftest import ADMIN, NOW
+from sportify_common.settings import Settings, load_settings
+from tests.integration.monitor.conftest import ADMIN, NOW, monitor_client
 from tests.support.job_factories import insert_email, insert_job_run
 
 MINUTE = timedelta(minutes=1)
@@ -149,3 +151,76 @@ async def test_job_history_filters_and_orders_newest_first(
 
     assert response.status_code == 200
     assert [job["id"] for job in response.json()["jobs"]] == [newer, older]
+
+
+async def test_the_document_is_reused_for_monitoring_cache_seconds_then_reloaded(
+    settings: Settings, engine: AsyncEngine
+) -> None:
+    settings = load_settings(**{**settings.model_dump(), "monitoring_cache_seconds": 1.5})
+    async with monitor_client(settings) as client:
+        before = await _document(client)
+        await _run(engine, "cleanup", "failed", timedelta(hours=1))
+
+        cached = await _document(client)
+        await asyncio.sleep(1.6)
+        reloaded = await _document(client)
+
+    assert before["jobs"]["recentFailures"] == []
+    assert cached == before
+    assert reloaded["jobs"]["recentFailures"] == [{"jobName": "cleanup", "count": 1}]
+
+
+async def test_a_job_list_entry_carries_the_run_and_only_trigger_and_attempt_of_its_metadata(
+    client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    started = NOW - timedelta(hours=2, microseconds=1500)
+    full = await insert_job_run(
+        engine,
+        job_name="weekly-events",
+        status="completed",
+        scheduled_for=NOW - timedelta(hours=3),
+        created_at=started,
+        started_at=started,
+        completed_at=started + MINUTE,
+        metadata={"trigger": "http", "attempt": 2, "result": {"processedUsers": 7}},
+    )
+    odd = await insert_job_run(
+        engine,
+        job_name="cleanup",
+        status="pending",
+        scheduled_for=NOW - timedelta(hours=1),
+        created_at=NOW - timedelta(hours=1),
+        metadata={"trigger": 5, "attempt": "2"},
+    )
+
+    response = await client.get("/api/admin/jobs", headers=ADMIN)
+
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    assert response.json() == {
+        "status": "ok",
+        "jobs": [
+            {
+                "id": str(odd),
+                "jobName": "cleanup",
+                "scheduledFor": "2026-03-04T11:00:00.000Z",
+                "status": "pending",
+                "startedAt": None,
+                "completedAt": None,
+                "createdAt": "2026-03-04T11:00:00.000Z",
+                "trigger": None,
+                "attempt": None,
+            },
+            {
+                "id": str(full),
+                "jobName": "weekly-events",
+                "scheduledFor": "2026-03-04T09:00:00.000Z",
+                "status": "completed",
+                "startedAt": "2026-03-04T09:59:59.998Z",
+                "completedAt": "2026-03-04T10:00:59.998Z",
+                "createdAt": "2026-03-04T09:59:59.998Z",
+                "trigger": "http",
+                "attempt": 2,
+            },
+        ],
+    }

@@ -139,8 +139,7 @@ def _ended(period: Period, now: datetime, noun: str) -> Period:
 
 def to_wire(instant: datetime) -> str:
     """ISO-8601 UTC with milliseconds and `Z`."""
-    utc = instant.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    return instant.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def wire_end(period: Period) -> str:

@@ -102,6 +102,9 @@ class Settings(BaseSettings):
     events_response_email_results_limit: int = Field(
         1000, ge=0, validation_alias=_alias("EVENTS_RESPONSE_EMAIL_RESULTS_LIMIT")
     )
+    monitoring_cache_seconds: float = Field(
+        1.0, ge=0, le=60, validation_alias=_alias("MONITORING_CACHE_SECONDS")
+    )
     scheduler_catch_up_periods: int = Field(
         2, ge=0, le=120, validation_alias=_alias("SCHEDULER_CATCH_UP_PERIODS")
     )

@@ -1,8 +1,8 @@
 """The monitor's composition root: `create_app(settings=None, *, clock=utc_now) -> FastAPI`.
 
-Nothing connects at import or in `create_app`; the lifespan opens the engine and the
+Nothing connects at import or in `create_app`; the lifespan opens the engines and the
 broker (subscribers: job.finished listener, jobs.cleanup), declares the DLQ, and on
-shutdown stops the broker (in-flight handlers finish) before disposing the engine.
+shutdown stops the broker (in-flight handlers finish) before disposing the engines.
 """
 
 from __future__ import annotations
@@ -26,7 +26,9 @@ from sportify_monitor.errors import install_error_handlers
 from sportify_monitor.gauges import ScrapeGauges
 from sportify_monitor.handlers import register_subscribers
 from sportify_monitor.http_metrics import HttpMetrics, HttpMetricsMiddleware
+from sportify_monitor.monitoring import monitoring_document_json
 from sportify_monitor.routes import admin, events, health, unsubscribe
+from sportify_monitor.shared_read import SharedRead
 
 
 def create_app(
@@ -43,7 +45,10 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(resolved)
+        engine = create_engine(resolved, pool_size=10, max_overflow=10)
+        # The monitoring document loads on a connection of its own: a flood of triggers and
+        # list requests queueing for the main pool does not hold up the operator's view.
+        documents_engine = create_engine(resolved, pool_size=1, max_overflow=0)
         broker = create_broker(
             resolved.amqp_url,
             service=SERVICE,
@@ -66,6 +71,10 @@ def create_app(
                 interval=gauge_refresh_seconds,
             ),
             instance_id=uuid4().hex[:12],
+            monitoring_documents=SharedRead(
+                lambda: monitoring_document_json(monitor, documents_engine),
+                max_age=resolved.monitoring_cache_seconds,
+            ),
             dead_letters=DeadLetterDepths(
                 gauge=dead_letter_messages,
                 broker=broker,
@@ -86,6 +95,7 @@ def create_app(
                 await broker.stop()
             finally:
                 await engine.dispose()
+                await documents_engine.dispose()
 
     app = FastAPI(
         title="Sportify Ops monitor",

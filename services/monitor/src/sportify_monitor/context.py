@@ -13,6 +13,7 @@ from sportify_common.settings import Settings
 from sportify_common.topology import Topology
 from sportify_monitor.dead_letters import DeadLetterDepths
 from sportify_monitor.gauges import ScrapeGauges
+from sportify_monitor.shared_read import SharedRead
 from sportify_monitor.waiters import Waiters
 
 SERVICE = "monitor"
@@ -28,5 +29,7 @@ class Monitor:
     clock: Clock
     gauges: ScrapeGauges
     instance_id: str
+    # The monitoring document as JSON text, one load shared by concurrent requests.
+    monitoring_documents: SharedRead[str]
     waiters: Waiters = field(default_factory=Waiters)
     dead_letters: DeadLetterDepths | None = None

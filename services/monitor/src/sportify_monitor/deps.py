@@ -1,4 +1,7 @@
-"""Injected resources and the two auth guards, as Annotated aliases."""
+"""Injected resources and the two auth guards, as Annotated aliases.
+
+All async: FastAPI runs a plain `def` dependency on its thread pool, a hand-off per request.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from sportify_monitor.context import Monitor
 from sportify_monitor.errors import ApiError
 
 
-def get_monitor(request: Request) -> Monitor:
+async def get_monitor(request: Request) -> Monitor:
     monitor = getattr(request.app.state, "monitor", None)
     if not isinstance(monitor, Monitor):
         raise ApiError(503, "starting", "The monitor is not started yet.")
@@ -40,7 +43,7 @@ def _guard(result: AuthResult, *, what: str, variables: str) -> None:
             raise ApiError(401, "unauthorized", "The bearer token is not valid.")
 
 
-def require_cron(monitor: MonitorDep, authorization: AuthorizationHeader = None) -> None:
+async def require_cron(monitor: MonitorDep, authorization: AuthorizationHeader = None) -> None:
     secret = monitor.settings.cron_secret
     _guard(
         check_bearer(authorization, secret.get_secret_value() if secret else None),
@@ -49,7 +52,7 @@ def require_cron(monitor: MonitorDep, authorization: AuthorizationHeader = None)
     )
 
 
-def require_admin(monitor: MonitorDep, authorization: AuthorizationHeader = None) -> None:
+async def require_admin(monitor: MonitorDep, authorization: AuthorizationHeader = None) -> None:
     secret = monitor.settings.admin_secret
     _guard(
         check_bearer(authorization, secret.get_secret_value() if secret else None),

@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 from uuid import UUID
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from sportify_common.jobs.names import JobName, JobStatus
 from sportify_monitor import queries
 from sportify_monitor.context import Monitor
-from sportify_monitor.schemas import (
-    JobRunDetail,
-    JobRunEntry,
-)
+from sportify_monitor.schemas import JobRunDetail
 
 JOB_STATS_WINDOW = timedelta(days=30)
 FAILURES_WINDOW = timedelta(days=7)
@@ -19,11 +18,11 @@ EMAIL_STATS_WINDOW = timedelta(days=7)
 RECENT_EMAILS_WINDOW = timedelta(hours=24)
 
 
-async def monitoring_document_json(monitor: Monitor) -> str:
+async def monitoring_document_json(monitor: Monitor, engine: AsyncEngine | None = None) -> str:
     """The monitoring document as JSON text, built by PostgreSQL in one round trip."""
     now = monitor.clock()
     threshold = timedelta(minutes=monitor.settings.stuck_job_threshold_minutes)
-    async with monitor.engine.connect() as conn:
+    async with (engine or monitor.engine).connect() as conn:
         return await queries.monitoring_document_json(
             conn,
             jobs_since=now - JOB_STATS_WINDOW,
@@ -34,12 +33,11 @@ async def monitoring_document_json(monitor: Monitor) -> str:
         )
 
 
-async def job_history(
+async def job_history_json(
     monitor: Monitor, *, job_name: JobName | None, status: JobStatus | None, limit: int
-) -> list[JobRunEntry]:
+) -> str:
     async with monitor.engine.connect() as conn:
-        rows = await queries.list_runs(conn, job_name=job_name, status=status, limit=limit)
-    return [JobRunEntry.of(row) for row in rows]
+        return await queries.job_list_json(conn, job_name=job_name, status=status, limit=limit)
 
 
 async def job_detail(monitor: Monitor, run_id: UUID) -> JobRunDetail | None:

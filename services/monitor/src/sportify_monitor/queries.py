@@ -152,32 +152,52 @@ def _run(row: Any) -> JobRunSummary:
     return JobRunSummary(**values)
 
 
-async def list_runs(
+# GET /api/admin/jobs rendered by PostgreSQL (as the monitoring document): schemas.JobList's
+# keys and values, without decoding each run's metadata and building a model per row.
+JOB_LIST_SQL = f"""
+with runs as (
+    select id, job_name, scheduled_for, status, started_at, completed_at, created_at,
+           metadata->'trigger' as trigger, metadata->'attempt' as attempt
+      from job_runs
+     where (cast(:job_name as text) is null or job_name = cast(:job_name as text))
+       and (cast(:status as text) is null or status = cast(:status as text))
+     order by created_at desc, id
+     limit :limit
+)
+select json_build_object(
+    'status', 'ok',
+    'jobs', coalesce((
+        select json_agg(json_build_object(
+                   'id', id, 'jobName', job_name, 'scheduledFor', {_wire("scheduled_for")},
+                   'status', status, 'startedAt', {_wire("started_at")},
+                   'completedAt', {_wire("completed_at")}, 'createdAt', {_wire("created_at")},
+                   'trigger', case when jsonb_typeof(trigger) = 'string' then trigger #>> '{{}}' end,
+                   'attempt', case when jsonb_typeof(attempt) = 'number'
+                                    and attempt::numeric = trunc(attempt::numeric)
+                                   then trunc(attempt::numeric) end)
+                   order by created_at desc, id)
+          from runs), '[]'::json)
+)::text
+"""
+
+
+async def job_list_json(
     conn: AsyncConnection,
     *,
     job_name: JobName | None,
     status: JobStatus | None,
     limit: int,
-) -> list[JobRunSummary]:
-    """Newest first (by created_at, the instant of the latest claim)."""
+) -> str:
+    """Newest first (by created_at, the instant of the latest claim), as JSON text."""
     result = await conn.execute(
-        text(
-            f"""
-            select {_RUN_COLUMNS}
-              from job_runs
-             where (cast(:job_name as text) is null or job_name = cast(:job_name as text))
-               and (cast(:status as text) is null or status = cast(:status as text))
-             order by created_at desc, id
-             limit :limit
-            """
-        ),
+        text(JOB_LIST_SQL),
         {
             "job_name": job_name.value if job_name else None,
             "status": status.value if status else None,
             "limit": limit,
         },
     )
-    return [_run(row) for row in result.mappings()]
+    return str(result.scalar_one())
 
 
 async def get_run(conn: AsyncConnection, run_id: UUID) -> JobRunSummary | None:

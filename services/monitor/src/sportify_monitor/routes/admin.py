@@ -28,8 +28,11 @@ router = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[AdminAuth]
 
 @router.get("/monitoring", response_model=MonitoringDocument)
 async def monitoring_document(monitor: MonitorDep) -> Response:
-    """Served as PostgreSQL renders it (one round trip, no per-row models); same shape."""
-    document = await monitoring.monitoring_document_json(monitor)
+    """Served as PostgreSQL renders it (one round trip, no per-row models); same shape.
+
+    Concurrent requests share one load, reused for MONITORING_CACHE_SECONDS.
+    """
+    document = await monitor.monitoring_documents.get()
     return Response(document, media_type="application/json")
 
 
@@ -39,9 +42,12 @@ async def jobs(
     job_name: Annotated[JobName | None, Query(alias="jobName")] = None,
     status: Annotated[JobStatus | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-) -> JobList:
-    runs = await monitoring.job_history(monitor, job_name=job_name, status=status, limit=limit)
-    return JobList(jobs=runs)
+) -> Response:
+    """Served as PostgreSQL renders it, like the monitoring document; same shape as JobList."""
+    document = await monitoring.job_history_json(
+        monitor, job_name=job_name, status=status, limit=limit
+    )
+    return Response(document, media_type="application/json")
 
 
 @router.get("/jobs/{run_id}", response_model=JobDetailResponse)
