@@ -34,6 +34,12 @@ async def main() -> None:
     parser.add_argument("kind", choices=["weekly", "monthly"])
     parser.add_argument("label")
     parser.add_argument("--commit", action="store_true")
+    parser.add_argument("--temp-buffers", help="temp_buffers for the session, e.g. 256MB")
+    parser.add_argument(
+        "--explain",
+        metavar="TEXT",
+        help="run statements containing TEXT under EXPLAIN ANALYZE and print their plans",
+    )
     args = parser.parse_args()
     settings = load_settings(database_url=args.database_url)
     if args.kind == "weekly":
@@ -53,8 +59,27 @@ async def main() -> None:
             (time.perf_counter() - conn.info["began"], " ".join(statement.split())[:110])
         )
 
+    plans: list[Any] = []
+
+    def explain(
+        conn: Any, cursor: Any, statement: str, parameters: Any, *rest: Any
+    ) -> tuple[str, Any]:
+        if args.explain and args.explain in statement and not statement.startswith("explain"):
+            plans.append(statement)
+            return "explain (analyze, buffers) " + statement, parameters
+        return statement, parameters
+
+    event.listen(engine.sync_engine, "before_cursor_execute", explain, retval=True)
     event.listen(engine.sync_engine, "before_cursor_execute", before)
     event.listen(engine.sync_engine, "after_cursor_execute", after)
+
+    def print_plan(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+        if statement.startswith("explain (analyze"):
+            for row in cursor.fetchall():
+                print("   ", row[0])
+
+    if args.explain:
+        event.listen(engine.sync_engine, "after_cursor_execute", print_plan)
     async with engine.connect() as conn:
         for _ in range(2):
             began = time.perf_counter()
@@ -66,6 +91,9 @@ async def main() -> None:
     timings.clear()
     began = time.perf_counter()
     async with engine.connect() as conn:
+        if args.temp_buffers:
+            await conn.execute(text(f"set temp_buffers = '{args.temp_buffers}'"))
+            await conn.commit()
         trans = await conn.begin()
         processed = await evaluation._compute(conn, settings, evaluator, period, uuid4(), utc_now())
         computed = time.perf_counter()

@@ -7,9 +7,11 @@ Display names and all user data are escaped in HTML (jinja autoescape) and pass
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
@@ -77,13 +79,17 @@ def format_number(value: Any, locale: str) -> str:
     return text.replace(".", ",") if locale == "de" else text
 
 
-def _period_words(period: Period, locale: str) -> dict[str, str]:
+@functools.lru_cache(maxsize=64)
+def _period_words(period: Period, locale: str) -> Mapping[str, str]:
+    """The same for every summary of a run: computed once per period and locale."""
     fmt = wording.DATE_FORMATS[locale]
     if period.kind is PeriodKind.WEEKLY:
         last = period.first_day + timedelta(days=6)
-        return {"first": period.first_day.strftime(fmt), "last": last.strftime(fmt), "month": ""}
-    month = f"{wording.MONTHS[locale][period.first_day.month - 1]} {period.first_day.year}"
-    return {"first": "", "last": "", "month": month}
+        words = {"first": period.first_day.strftime(fmt), "last": last.strftime(fmt), "month": ""}
+    else:
+        month = f"{wording.MONTHS[locale][period.first_day.month - 1]} {period.first_day.year}"
+        words = {"first": "", "last": "", "month": month}
+    return MappingProxyType(words)
 
 
 def _activities(totals: Mapping[str, Any], locale: str) -> list[dict[str, str]]:

@@ -76,7 +76,9 @@ def _text_part(body: str, subtype: str) -> MIMENonMultipart:
 
 
 def compose(email: DueEmail, *, sender: str, now: datetime) -> OutgoingEmail:
-    message = MIMEMultipart("alternative")
+    # "=_" cannot occur in a quoted-printable body (it encodes "=" as "=3D"), so this boundary
+    # needs none of the generator's per-message search for one that does not collide.
+    message = MIMEMultipart("alternative", boundary=f"=_sportify_{email.id.hex}")
     envelope_from = parseaddr(safe_header_value(sender))[1]
     recipient = safe_header_value(email.recipient)
     mid = message_id(email.id, message_domain(sender))
