@@ -11,8 +11,8 @@ import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from types import MappingProxyType
 from datetime import timedelta
+from types import MappingProxyType
 from typing import Any
 from uuid import UUID
 
