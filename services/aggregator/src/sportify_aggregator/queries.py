@@ -120,8 +120,7 @@ async def create_stats(conn: AsyncConnection, period: Period) -> None:
     known = ", ".join(f"'{c}'" for c in ACTIVITY_COLUMNS)
     other = f"a.activity_type not in ({known})"
     sums = ",\n".join(
-        f"sum(a.quantity) filter (where a.activity_type = '{c}') as q_{c}"
-        for c in ACTIVITY_COLUMNS
+        f"sum(a.quantity) filter (where a.activity_type = '{c}') as q_{c}" for c in ACTIVITY_COLUMNS
     )
     totals = ", ".join(f"coalesce(p.q_{c}, 0) as {c}" for c in ACTIVITY_COLUMNS)
     if weekly:
