@@ -118,24 +118,28 @@ async def fill(url: str, rows: int, users: int, monitor_only: bool) -> list[str]
     return ids
 
 
-async def client_loop(
-    session: aiohttp.ClientSession,
-    mix: dict[str, int],
-    ids: list[str],
-    deadline: float,
-    samples: dict[str, Samples],
-    think: float,
-) -> None:
-    names, weights = list(mix), list(mix.values())
+@dataclass
+class Workload:
+    """What every client loop shares: the request mix, the job ids, the end, the samples."""
+
+    mix: dict[str, int]
+    ids: list[str]
+    deadline: float
+    think: float
+    samples: dict[str, Samples] = field(default_factory=lambda: defaultdict(Samples))
+
+
+async def client_loop(session: aiohttp.ClientSession, work: Workload) -> None:
+    names, weights = list(work.mix), list(work.mix.values())
     rng = random.Random()
-    while time.monotonic() < deadline:
+    while time.monotonic() < work.deadline:
         name = rng.choices(names, weights)[0]
         method, path = name.split(" ", 1)
         if name == JOB:
-            path = path.replace("{id}", rng.choice(ids))
-        record = samples[name]
-        if think:
-            await asyncio.sleep(rng.uniform(0, 2 * think))  # mean `think` seconds
+            path = path.replace("{id}", rng.choice(work.ids))
+        record = work.samples[name]
+        if work.think:
+            await asyncio.sleep(rng.uniform(0, 2 * work.think))  # mean `think` seconds
         started = time.perf_counter()
         try:
             async with session.request(method, path) as response:
@@ -152,15 +156,7 @@ async def client_loop(
             record.errors += 1
 
 
-async def run_clients(
-    stack: Stack,
-    clients: int,
-    mix: dict[str, int],
-    ids: list[str],
-    deadline: float,
-    samples: dict[str, Samples],
-    think: float,
-) -> None:
+async def run_clients(stack: Stack, clients: int, work: Workload) -> None:
     """`clients` concurrent loops, each with a connection of its own (aiohttp: light on CPU,
     so the load generator does not starve the monitor it measures on a 2-core machine)."""
     connector = aiohttp.TCPConnector(limit=clients)
@@ -170,9 +166,7 @@ async def run_clients(
         connector=connector,
         timeout=aiohttp.ClientTimeout(total=60),
     ) as session:
-        await asyncio.gather(
-            *(client_loop(session, mix, ids, deadline, samples, think) for _ in range(clients))
-        )
+        await asyncio.gather(*(client_loop(session, work) for _ in range(clients)))
 
 
 async def warm_up(stack: Stack) -> None:
@@ -235,16 +229,13 @@ async def run(args: argparse.Namespace) -> None:
             with running(services, env, Path("bench/results/logs/load")) as stack:
                 await wait_ready(stack)
                 await warm_up(stack)
-                samples: dict[str, Samples] = defaultdict(Samples)
                 cpu_before = cpu_snapshot(stack)
                 began = time.monotonic()
-                deadline = began + args.seconds
-                await run_clients(
-                    stack, args.clients, mix, ids, deadline, samples, args.think_ms / 1000
-                )
+                work = Workload(mix, ids, began + args.seconds, args.think_ms / 1000)
+                await run_clients(stack, args.clients, work)
                 elapsed = time.monotonic() - began
                 cpu = cpu_report(cpu_before, cpu_snapshot(stack))
-        report(samples, elapsed, args.clients)
+        report(work.samples, elapsed, args.clients)
         print(cpu)
 
 
