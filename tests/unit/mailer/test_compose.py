@@ -104,6 +104,16 @@ def test_message_domain_falls_back_when_sender_has_none() -> None:
     assert message_domain("nobody") == "sportify.local"
 
 
+def test_a_sender_with_an_international_domain_gives_an_ascii_message() -> None:
+    email = _email(recipient="jürgen@bücher.test")
+    outgoing = compose(email, sender="Spörtify <noreply@spörtify.test>", now=NOW)
+
+    assert outgoing.message_id == f"<{email.id}@xn--sprtify-b1a.test>"
+    assert outgoing.data.isascii()
+    assert outgoing.recipient == "jürgen@bücher.test"
+    assert message_domain("x@" + "ä" * 70 + ".test") == "sportify.local"  # label too long
+
+
 def _reference(email: DueEmail, *, sender: str, now: datetime) -> bytes:
     """The same message built by the stdlib generator (what compose replaced for speed)."""
     utf8_qp = Charset("utf-8")

@@ -44,10 +44,21 @@ class OutgoingEmail:
     data: bytes
 
 
+def _ascii_domain(domain: str) -> str:
+    """An internationalised domain as punycode; "" when it cannot be one."""
+    if domain.isascii():
+        return domain
+    try:
+        return domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return ""
+
+
 def message_domain(sender: str) -> str:
+    """The Message-ID's domain: SMTP_FROM's, in ASCII."""
     address = parseaddr(sender)[1]
     _local, at, domain = address.rpartition("@")
-    return (safe_header_value(domain) if at else "") or "sportify.local"
+    return (_ascii_domain(safe_header_value(domain)) if at else "") or "sportify.local"
 
 
 def message_id(email_id: object, domain: str) -> str:
@@ -62,7 +73,10 @@ def _encoded(value: str) -> str:
 
 def _from_header(sender: str) -> str:
     name, address = parseaddr(safe_header_value(sender))
-    return formataddr((name, address), charset="utf-8") if name else address
+    local, at, domain = address.rpartition("@")
+    if at:
+        address = f"{local}@{_ascii_domain(domain) or domain}"
+    return _encoded(formataddr((name, address), charset="utf-8") if name else address)
 
 
 def _text_part(body: str, subtype: str, boundary: str) -> str:
