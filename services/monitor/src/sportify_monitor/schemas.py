@@ -115,10 +115,6 @@ class JobRunEntry(Schema):
             "attempt": attempt if isinstance(attempt, int) else None,
         }
 
-    @classmethod
-    def of(cls, row: queries.JobRunSummary) -> JobRunEntry:
-        return cls(**cls.fields_of(row))
-
 
 class JobRunDetail(JobRunEntry):
     metadata: dict[str, Any]
