@@ -101,8 +101,24 @@ def _cpu_seconds_by_command(names: set[str]) -> dict[str, float]:
     return totals
 
 
+def _smtp_sink_cpu_seconds() -> float:
+    """The benchmark's aiosmtpd sink (`python -m aiosmtpd`), by its command line."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        if b"aiosmtpd" in command[1:3]:
+            total += _process_cpu_seconds(entry.name)
+    return total
+
+
 def cpu_snapshot(stack: Stack) -> dict[str, float]:
-    """CPU seconds used so far: each service, PostgreSQL, RabbitMQ, this benchmark, the machine.
+    """CPU seconds used so far: each service, PostgreSQL, RabbitMQ, the SMTP sink, this
+    benchmark, the machine.
 
     Two snapshots' difference says where a run's CPU went (PostgreSQL backends that ended in
     between are not counted, so its figure is a lower bound).
@@ -111,6 +127,7 @@ def cpu_snapshot(stack: Stack) -> dict[str, float]:
     by_command = _cpu_seconds_by_command({"postgres", "beam.smp"})
     snapshot["postgresql"] = by_command["postgres"]
     snapshot["rabbitmq"] = by_command["beam.smp"]
+    snapshot["smtp sink"] = _smtp_sink_cpu_seconds()
     own = os.times()
     snapshot["benchmark"] = own.user + own.system
     cpu = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
