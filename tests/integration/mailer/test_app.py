@@ -57,7 +57,9 @@ async def client(settings: Settings) -> AsyncIterator[RabbitBroker]:
 async def _listen(broker: RabbitBroker, topology: Topology, key: str) -> AbstractQueue:
     exchange = await broker.declare_exchange(topology.exchange)
     queue = await broker.declare_queue(
-        RabbitQueue(f"{topology.namespace}.test.{uuid4().hex[:6]}", auto_delete=True)
+        # exclusive: gone with the test's connection (it is polled, never consumed, so
+        # auto_delete alone would leave it behind)
+        RabbitQueue(f"{topology.namespace}.test.{uuid4().hex[:6]}", exclusive=True)
     )
     await queue.bind(exchange, routing_key=key)
     return queue
