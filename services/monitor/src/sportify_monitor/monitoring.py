@@ -18,11 +18,12 @@ EMAIL_STATS_WINDOW = timedelta(days=7)
 RECENT_EMAILS_WINDOW = timedelta(hours=24)
 
 
-async def monitoring_document_json(monitor: Monitor, engine: AsyncEngine | None = None) -> str:
-    """The monitoring document as JSON text, built by PostgreSQL in one round trip."""
+async def monitoring_document_json(monitor: Monitor, engine: AsyncEngine) -> str:
+    """The monitoring document as JSON text, built by PostgreSQL in one round trip on `engine`
+    (the monitor's connection reserved for it)."""
     now = monitor.clock()
     threshold = timedelta(minutes=monitor.settings.stuck_job_threshold_minutes)
-    async with (engine or monitor.engine).connect() as conn:
+    async with engine.connect() as conn:
         return await queries.monitoring_document_json(
             conn,
             jobs_since=now - JOB_STATS_WINDOW,
