@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -147,3 +149,15 @@ async def email_rows(engine: AsyncEngine) -> list[dict[str, Any]]:
     async with engine.connect() as conn:
         result = await conn.execute(text("select * from email_queue order by created_at, id"))
         return [dict(m) for m in result.mappings()]
+
+
+async def wait_rows(engine: AsyncEngine, count: int, timeout: float = 20.0) -> list[dict[str, Any]]:
+    """email_queue's rows once there are at least `count` (fails after `timeout`)."""
+    deadline = time.monotonic() + timeout
+    rows: list[dict[str, Any]] = []
+    while time.monotonic() < deadline:
+        rows = await email_rows(engine)
+        if len(rows) >= count:
+            return rows
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"expected {count} rows, got {len(rows)}")

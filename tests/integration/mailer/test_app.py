@@ -23,7 +23,7 @@ from sportify_common.messages import DispatchEmails, RoutingKey, WireModel
 from sportify_common.settings import Settings, load_settings
 from sportify_common.topology import Topology
 from sportify_mailer.app import create_app
-from tests.support.mail_factories import email_requested, email_rows, insert_emails
+from tests.support.mail_factories import email_requested, email_rows, insert_emails, wait_rows
 from tests.support.smtp import SmtpSink
 
 
@@ -81,19 +81,6 @@ async def _publish(broker: RabbitBroker, settings: Settings, key: RoutingKey, m:
     await publish(broker, topology, key, m)
 
 
-async def _wait_rows(
-    engine: AsyncEngine, count: int, timeout: float = 20.0
-) -> list[dict[str, Any]]:
-    deadline = time.monotonic() + timeout
-    rows: list[dict[str, Any]] = []
-    while time.monotonic() < deadline:
-        rows = await email_rows(engine)
-        if len(rows) >= count:
-            return rows
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"expected {count} rows, got {len(rows)}")
-
-
 async def test_requested_email_is_stored_with_headers_and_sent_at_once(
     app_settings: Settings, engine: AsyncEngine, sink: SmtpSink
 ) -> None:
@@ -136,7 +123,7 @@ async def test_a_burst_of_requests_is_stored_in_batches_and_all_sent(
         await asyncio.gather(
             *(_publish(broker, app_settings, RoutingKey.EMAIL_REQUESTED, m) for m in messages)
         )
-        rows = await _wait_rows(engine, 600)
+        rows = await wait_rows(engine, 600)
         await sink.wait_for(600, timeout=30)
     assert {r["idempotency_key"] for r in rows} == {m.idempotency_key for m in messages}
 

@@ -7,7 +7,6 @@ import json
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 import aio_pika
 import pytest
@@ -20,7 +19,7 @@ from sportify_common.messages import RoutingKey
 from sportify_common.settings import Settings, load_settings
 from sportify_common.topology import Topology
 from sportify_mailer.store import RequestedEmailConsumer
-from tests.support.mail_factories import email_requested, email_rows
+from tests.support.mail_factories import email_requested, email_rows, wait_rows
 
 pytestmark = pytest.mark.integration
 
@@ -63,17 +62,6 @@ async def dead_letters(
             found.append(message)
     assert len(found) == count, f"expected {count} dead letters, got {len(found)}"
     return found
-
-
-async def wait_rows(engine: AsyncEngine, count: int, timeout: float = 20.0) -> list[dict[str, Any]]:
-    deadline = time.monotonic() + timeout
-    rows: list[dict[str, Any]] = []
-    while time.monotonic() < deadline:
-        rows = await email_rows(engine)
-        if len(rows) >= count:
-            return rows
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"expected {count} rows, got {len(rows)}")
 
 
 async def test_unparsable_and_invalid_bodies_are_dead_lettered_while_valid_ones_are_stored(
