@@ -105,9 +105,9 @@ async def run(
             "select count(*) from users where deleted_at is null and email_notifications_enabled "
             "and coalesce(email, '') <> ''"
         )
-        users = await conn.fetchval("select count(*) from users")
+        user_count = await conn.fetchval("select count(*) from users")
         await conn.close()
-        print(f"{users} users, {activities} activities in {period.label}")
+        print(f"{user_count} users, {activities} activities in {period.label}")
         bare = await timed_sql(url, BARE_AGGREGATION, period.start, period.end)
 
         with smtp_sink_process() as smtp_port:
@@ -123,7 +123,7 @@ async def run(
     timings = json.loads(metadata or "{}").get("timings", {})
     results_s = timings.get("resultsSeconds")
     report(
-        f"{kind.value} evaluation, {users} users, {activities} activities (HTTP {status})",
+        f"{kind.value} evaluation, {user_count} users, {activities} activities (HTTP {status})",
         [
             ("bare SQL aggregation", f"{bare:.2f} s", "baseline"),
             (

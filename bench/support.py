@@ -87,33 +87,23 @@ def _process_cpu_seconds(pid: int | str) -> float:
     return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
 
 
-def _cpu_seconds_by_command(names: set[str]) -> dict[str, float]:
-    totals = dict.fromkeys(names, 0.0)
+def _server_cpu_seconds() -> dict[str, float]:
+    """PostgreSQL's and RabbitMQ's processes (by command name) and the benchmark's aiosmtpd
+    sink (`python -m aiosmtpd`, by command line), in one pass over /proc."""
+    totals = {"postgresql": 0.0, "rabbitmq": 0.0, "smtp sink": 0.0}
+    groups = {"postgres": "postgresql", "beam.smp": "rabbitmq"}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            command = (entry / "comm").read_text().strip()
+            group = groups.get((entry / "comm").read_text().strip())
+            if group is None and b"aiosmtpd" in (entry / "cmdline").read_bytes().split(b"\0")[1:3]:
+                group = "smtp sink"
         except (FileNotFoundError, ProcessLookupError):
             continue
-        if command in totals:
-            totals[command] += _process_cpu_seconds(entry.name)
+        if group is not None:
+            totals[group] += _process_cpu_seconds(entry.name)
     return totals
-
-
-def _smtp_sink_cpu_seconds() -> float:
-    """The benchmark's aiosmtpd sink (`python -m aiosmtpd`), by its command line."""
-    total = 0.0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            command = (entry / "cmdline").read_bytes().split(b"\0")
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-        if b"aiosmtpd" in command[1:3]:
-            total += _process_cpu_seconds(entry.name)
-    return total
 
 
 def cpu_snapshot(stack: Stack) -> dict[str, float]:
@@ -124,10 +114,7 @@ def cpu_snapshot(stack: Stack) -> dict[str, float]:
     between are not counted, so its figure is a lower bound).
     """
     snapshot = {service: _process_cpu_seconds(p.pid) for service, p in stack.processes.items()}
-    by_command = _cpu_seconds_by_command({"postgres", "beam.smp"})
-    snapshot["postgresql"] = by_command["postgres"]
-    snapshot["rabbitmq"] = by_command["beam.smp"]
-    snapshot["smtp sink"] = _smtp_sink_cpu_seconds()
+    snapshot.update(_server_cpu_seconds())
     own = os.times()
     snapshot["benchmark"] = own.user + own.system
     cpu = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
