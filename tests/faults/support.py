@@ -135,6 +135,25 @@ async def wait_until_completed(
     )
 
 
+async def start_pipeline(stack: ServiceStack) -> None:
+    """The aggregator, mailer and monitor as processes, the monitor answering /readyz."""
+    for service in ("aggregator", "mailer", "monitor"):
+        stack.start(service)
+    await stack.wait_ready()
+
+
+async def wait_until_running(engine: AsyncEngine, week: Period, *, stack: ServiceStack) -> None:
+    """Until the week's run is `running` (it must not have finished already)."""
+
+    async def running() -> bool:
+        run = await weekly_run(engine, week)
+        assert run is not None
+        assert run.status in ("pending", "running"), f"run finished too early: {run}"
+        return run.status == "running"
+
+    await eventually(running, timeout=60, interval=0.05, what="the run to start", stack=stack)
+
+
 async def scalar(engine: AsyncEngine, sql: str, **params: Any) -> Any:
     async with engine.connect() as conn:
         return (await conn.execute(text(sql), params)).scalar_one()

@@ -19,20 +19,14 @@ from tests.faults.support import (
     seed_week,
     snapshot,
     stack_env,
+    start_pipeline,
     unreachable_smtp,
     wait_for_emails,
     wait_until_completed,
     weekly_run,
 )
-from tests.support.stack import ServiceStack
 
 pytestmark = pytest.mark.faults
-
-
-async def _start(stack: ServiceStack) -> None:
-    for service in ("aggregator", "mailer", "monitor"):
-        stack.start(service)
-    await stack.wait_ready()
 
 
 async def test_a_killed_aggregator_run_is_redelivered_and_matches_an_undisturbed_run(
@@ -47,8 +41,8 @@ async def test_a_killed_aggregator_run_is_redelivered_and_matches_an_undisturbed
         expected_emails = await eligible_users(engine, week)
         stack = service_stack(stack_env(settings, EVENTS_TRIGGER_WAIT_SECONDS="0.5"))
         ref_stack = service_stack(stack_env(reference, EVENTS_TRIGGER_WAIT_SECONDS="0.5"))
-        await _start(stack)
-        await _start(ref_stack)
+        await start_pipeline(stack)
+        await start_pipeline(ref_stack)
 
         began = time.monotonic()
         accepted = await stack.post("/api/events/weekly")

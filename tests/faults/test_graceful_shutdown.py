@@ -22,10 +22,12 @@ from tests.faults.support import (
     scalar,
     seed_week,
     stack_env,
+    start_pipeline,
     the_week,
     unreachable_smtp,
     wait_for_emails,
     wait_until_completed,
+    wait_until_running,
     weekly_run,
     with_smtp,
 )
@@ -49,18 +51,10 @@ async def test_sigterm_lets_the_aggregator_finish_its_run_and_exit_0(
     engine = create_async_engine(settings.async_database_url)
     try:
         stack = service_stack(stack_env(settings, EVENTS_TRIGGER_WAIT_SECONDS="0.5"))
-        for service in ("aggregator", "mailer", "monitor"):
-            stack.start(service)
-        await stack.wait_ready()
+        await start_pipeline(stack)
         assert (await stack.post("/api/events/weekly")).status_code == 202
 
-        async def running() -> bool:
-            run = await weekly_run(engine, week)
-            assert run is not None
-            assert run.status in ("pending", "running"), f"run finished too early: {run}"
-            return run.status == "running"
-
-        await eventually(running, timeout=60, interval=0.05, what="the run to start", stack=stack)
+        await wait_until_running(engine, week, stack=stack)
         began = time.monotonic()
         code = await asyncio.to_thread(stack.terminate, "aggregator", AGGREGATOR_GRACE_SECONDS)
         took = time.monotonic() - began

@@ -22,6 +22,7 @@ from tests.faults.support import (
     eventually,
     publish_raw,
     queue_depths,
+    start_pipeline,
     the_week,
     with_smtp,
 )
@@ -46,9 +47,7 @@ async def test_poison_messages_are_dead_lettered_counted_and_do_not_block_their_
         ada = await insert_user(engine, email="ada@example.test")
         await insert_workout(engine, ada, week.start + timedelta(hours=5), [("pushups", 20, 20)])
         stack = service_stack(settings_env(settings, SCHEDULER_CATCH_UP_PERIODS="0"))
-        for service in ("aggregator", "mailer", "monitor"):
-            stack.start(service)
-        await stack.wait_ready()
+        await start_pipeline(stack)
 
         unknown_period = PeriodClosed(
             job_run_id=uuid4(),

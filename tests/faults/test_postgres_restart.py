@@ -20,10 +20,11 @@ from tests.faults.support import (
     processes_alive,
     seed_week,
     stack_env,
+    start_pipeline,
     unreachable_smtp,
     wait_for_emails,
     wait_until_completed,
-    weekly_run,
+    wait_until_running,
 )
 from tests.support.databases import create_database, with_database
 from tests.support.private_servers import PrivatePostgres
@@ -52,21 +53,13 @@ async def test_services_recover_from_a_postgres_restart_and_the_run_completes(
     try:
         expected = await eligible_users(engine, week)
         stack = service_stack(stack_env(settings, EVENTS_TRIGGER_WAIT_SECONDS="0.5"))
-        for service in ("aggregator", "mailer", "monitor"):
-            stack.start(service)
-        await stack.wait_ready()
+        await start_pipeline(stack)
 
         began = time.monotonic()
         accepted = await stack.post("/api/events/weekly")
         assert accepted.status_code == 202, accepted.text
 
-        async def running() -> bool:
-            run = await weekly_run(engine, week)
-            assert run is not None
-            assert run.status in ("pending", "running"), f"run finished too early: {run}"
-            return run.status == "running"
-
-        await eventually(running, timeout=60, interval=0.05, what="the run to start", stack=stack)
+        await wait_until_running(engine, week, stack=stack)
         await engine.dispose()
         await asyncio.to_thread(postgres.stop)
         stopped_after = time.monotonic() - began

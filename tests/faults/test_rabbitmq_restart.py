@@ -20,6 +20,7 @@ from tests.faults.support import (
     scalar,
     seed_week,
     stack_env,
+    start_pipeline,
     unreachable_smtp,
     wait_for_emails,
     wait_for_job,
@@ -47,9 +48,7 @@ async def test_services_reconnect_after_a_rabbitmq_restart_and_the_run_completes
     try:
         expected = await eligible_users(engine, week)
         stack = service_stack(stack_env(settings, EVENTS_TRIGGER_WAIT_SECONDS="0.5"))
-        for service in ("aggregator", "mailer", "monitor"):
-            stack.start(service)
-        await stack.wait_ready()
+        await start_pipeline(stack)
 
         began = time.monotonic()
         accepted = await stack.post("/api/events/weekly")
