@@ -21,6 +21,7 @@ from sportify_common.messages import RoutingKey, WireModel
 from sportify_common.settings import Settings
 from sportify_common.topology import Topology
 from sportify_monitor.app import create_app
+from sportify_monitor.context import Monitor
 
 NOW = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)  # a Wednesday
 CRON = {"Authorization": "Bearer cron-secret-for-tests"}
@@ -32,9 +33,10 @@ def fixed_clock(instant: datetime = NOW) -> Clock:
 
 
 @asynccontextmanager
-async def monitor_client(
+async def running_monitor(
     settings: Settings, *, clock: Clock | None = None
-) -> AsyncIterator[httpx.AsyncClient]:
+) -> AsyncIterator[tuple[Monitor, httpx.AsyncClient]]:
+    """The started app's own Monitor (to act through it) and a client of its HTTP API."""
     app = create_app(settings, clock=clock or fixed_clock(), gauge_refresh_seconds=0)
     try:
         async with (
@@ -43,9 +45,17 @@ async def monitor_client(
                 transport=httpx.ASGITransport(app=manager.app), base_url="http://monitor.test"
             ) as client,
         ):
-            yield client
+            yield app.state.monitor, client
     finally:
         await delete_monitor_topology(settings)
+
+
+@asynccontextmanager
+async def monitor_client(
+    settings: Settings, *, clock: Clock | None = None
+) -> AsyncIterator[httpx.AsyncClient]:
+    async with running_monitor(settings, clock=clock) as (_monitor, client):
+        yield client
 
 
 async def delete_monitor_topology(settings: Settings) -> None:

@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
-import httpx
-from asgi_lifespan import LifespanManager
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from sportify_common.alerts import raise_alert
 from sportify_common.clock import utc_now
 from sportify_common.messages import RoutingKey
 from sportify_common.settings import Settings
-from sportify_monitor.app import create_app
-from sportify_monitor.context import Monitor
-from tests.integration.monitor.conftest import CRON, collector, delete_monitor_topology
+from tests.integration.monitor.conftest import CRON, collector, running_monitor
 from tests.support.job_factories import insert_job_run
 
 INJECTION = "\r\nBcc: x@y\r\n<script>alert(1)</script>"
@@ -30,22 +24,6 @@ def alert_settings(settings: Settings) -> Settings:
     return settings.model_copy(
         update={"alert_email": "ops@example.test", "events_trigger_wait_seconds": 0.05}
     )
-
-
-@asynccontextmanager
-async def running_monitor(settings: Settings) -> AsyncIterator[tuple[Monitor, httpx.AsyncClient]]:
-    """The started app's own Monitor (to raise an alert through it) and a client."""
-    app = create_app(settings, clock=utc_now, gauge_refresh_seconds=0)
-    try:
-        async with (
-            LifespanManager(app) as manager,
-            httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=manager.app), base_url="http://monitor.test"
-            ) as client,
-        ):
-            yield app.state.monitor, client
-    finally:
-        await delete_monitor_topology(settings)
 
 
 def assert_header_safe(email: dict[str, Any]) -> None:
@@ -68,7 +46,7 @@ async def test_a_hostile_alert_title_and_body_stay_out_of_headers_and_are_escape
     settings = alert_settings(settings)
     async with (
         collector(settings, RoutingKey.EMAIL_REQUESTED) as emails,
-        running_monitor(settings) as (monitor, _client),
+        running_monitor(settings, clock=utc_now) as (monitor, _client),
     ):
         queued = await raise_alert(
             engine=monitor.engine,
@@ -103,7 +81,7 @@ async def test_a_stuck_run_with_a_hostile_job_name_yields_a_safe_cleanup_alert(
     )
     async with (
         collector(settings, RoutingKey.EMAIL_REQUESTED) as emails,
-        running_monitor(settings) as (_monitor, client),
+        running_monitor(settings, clock=utc_now) as (_monitor, client),
     ):
         response = await client.post("/api/events/cleanup", headers=CRON)
         email = await asyncio.wait_for(emails.get(), timeout=10)
