@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from sportify_aggregator import wording
@@ -92,10 +92,27 @@ def _period_words(period: Period, locale: str) -> Mapping[str, str]:
     return MappingProxyType(words)
 
 
-def _activities(totals: Mapping[str, Any], locale: str) -> list[dict[str, str]]:
+# Template rows are named tuples, not dicts: jinja's `a.label` tries getattr first, and on a
+# dict every lookup raised and caught an AttributeError (~40 per email).
+class Line(NamedTuple):
+    label: str
+    value: str
+
+
+class Goal(NamedTuple):
+    label: str
+    achieved: bool | None
+
+
+class Placing(NamedTuple):
+    label: str
+    rank: int | None
+
+
+def _activities(totals: Mapping[str, Any], locale: str) -> list[Line]:
     names = wording.ACTIVITIES[locale]
     return [
-        {"label": names[kind], "value": format_number(totals.get(kind, 0), locale)}
+        Line(names[kind], format_number(totals.get(kind, 0), locale))
         for kind in ("pullups", "pushups", "situps", "running", "cycling")
     ]
 
@@ -127,11 +144,7 @@ def _awards(awards: Sequence[Mapping[str, Any]], locale: str) -> list[str]:
     return lines
 
 
-def _goal(label: str, achieved: bool, locale: str) -> dict[str, Any]:
-    return {"label": label, "achieved": bool(achieved)}
-
-
-def _weekly_goals(goals: Mapping[str, Any], locale: str) -> list[dict[str, Any]]:
+def _weekly_goals(goals: Mapping[str, Any], locale: str) -> list[Goal]:
     de = locale == "de"
     names = wording.ACTIVITIES[locale]
     exercises = goals.get("exercises") or {}
@@ -144,29 +157,21 @@ def _weekly_goals(goals: Mapping[str, Any], locale: str) -> list[dict[str, Any]]
             f"{names.get(k, k)} {format_number(v, locale)}" for k, v in sorted(targets.items())
         )
         label = f"{'Übungsziele' if de else 'Exercise goals'} ({listed})"
-        result.append(_goal(label, exercises.get("achieved", False), locale))
+        result.append(Goal(label, bool(exercises.get("achieved", False))))
     else:
         result.append(
-            {
-                "label": "Übungsziele: keine gesetzt" if de else "Exercise goals: none set",
-                "achieved": None,
-            }
+            Goal("Übungsziele: keine gesetzt" if de else "Exercise goals: none set", None)
         )
     if points.get("target") is not None:
         label = (
             f"{'Punkteziel' if de else 'Points goal'} ({format_number(points['target'], locale)})"
         )
-        result.append(_goal(label, points.get("achieved", False), locale))
+        result.append(Goal(label, bool(points.get("achieved", False))))
     else:
-        result.append(
-            {
-                "label": "Punkteziel: keines gesetzt" if de else "Points goal: none set",
-                "achieved": None,
-            }
-        )
+        result.append(Goal("Punkteziel: keines gesetzt" if de else "Points goal: none set", None))
     target = format_number(challenge.get("target"), locale)
     label = f"{'Wochen-Challenge' if de else 'Weekly challenge'} ({target} {'Punkte' if de else 'points'})"
-    result.append(_goal(label, challenge.get("achieved", False), locale))
+    result.append(Goal(label, bool(challenge.get("achieved", False))))
     return result
 
 
@@ -176,10 +181,8 @@ def _rankings(rankings: Mapping[str, Any], locale: str) -> dict[str, Any]:
     friends = rankings.get("friends") or {}
     cats = ("points", "pullups", "pushups", "situps")
     return {
-        "global": None
-        if glob is None
-        else [{"label": names[c], "rank": glob.get(c)} for c in cats],
-        "friends": [{"label": names[c], "rank": friends.get(c)} for c in cats],
+        "global": None if glob is None else [Placing(names[c], glob.get(c)) for c in cats],
+        "friends": [Placing(names[c], friends.get(c)) for c in cats],
     }
 
 
