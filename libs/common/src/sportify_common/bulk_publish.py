@@ -34,6 +34,8 @@ SUPPORTED_AIORMQ = "7.2"
 
 @dataclass(frozen=True, slots=True)
 class Outgoing:
+    """One message: its own `properties` (a missing message id is filled in, in place)."""
+
     body: bytes
     properties: Basic.Properties
 
