@@ -7,7 +7,7 @@ UV := uv run --frozen
 PYTEST := $(UV) pytest -p no:cacheprovider
 
 .PHONY: help install services lint fmt test test-unit test-integration test-faults check-deploy \
-        demo dev migrate bench bench-weekly bench-monthly bench-mail bench-monitoring bench-load up down
+        demo dev migrate bench bench-weekly bench-monthly bench-mail bench-publish bench-monitoring bench-load up down
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -55,7 +55,7 @@ dev: install services ## run all four services (Ctrl-C stops them)
 	$(UV) sportify migrate
 	$(UV) sportify dev
 
-bench: bench-weekly bench-monthly bench-mail bench-monitoring ## all benchmarks (minutes)
+bench: bench-weekly bench-monthly bench-mail bench-publish bench-monitoring ## all benchmarks (minutes)
 
 bench-weekly: install services ## weekly evaluation on 100,000 seeded users
 	$(UV) python bench/weekly.py
@@ -65,6 +65,9 @@ bench-monthly: install services ## monthly evaluation on 100,000 users, a month 
 
 bench-mail: install services ## emails per second from email_queue to a local SMTP sink
 	$(UV) python bench/mail.py
+
+bench-publish: install services ## CPU per published email.requested: per message vs publish_many
+	$(UV) python bench/publish.py
 
 bench-monitoring: install services ## GET /api/admin/monitoring over 1M job runs and 1M emails
 	$(UV) python bench/monitoring.py

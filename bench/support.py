@@ -87,7 +87,7 @@ def _process_cpu_seconds(pid: int | str) -> float:
     return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
 
 
-def _server_cpu_seconds() -> dict[str, float]:
+def server_cpu_seconds() -> dict[str, float]:
     """PostgreSQL's and RabbitMQ's processes (by command name) and the benchmark's aiosmtpd
     sink (`python -m aiosmtpd`, by command line), in one pass over /proc."""
     totals = {"postgresql": 0.0, "rabbitmq": 0.0, "smtp sink": 0.0}
@@ -114,7 +114,7 @@ def cpu_snapshot(stack: Stack) -> dict[str, float]:
     between are not counted, so its figure is a lower bound).
     """
     snapshot = {service: _process_cpu_seconds(p.pid) for service, p in stack.processes.items()}
-    snapshot.update(_server_cpu_seconds())
+    snapshot.update(server_cpu_seconds())
     own = os.times()
     snapshot["benchmark"] = own.user + own.system
     cpu = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
