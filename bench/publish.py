@@ -105,11 +105,11 @@ async def run(count: int) -> None:
     broker = create_broker(amqp_url, service="bench", registry=CollectorRegistry())
     await broker.start()
     rows: list[tuple[str, str, str]] = []
+    messages = summary_sized(count)
     try:
         await declare_topology(broker, topology)
         channel = await broker.config.channel_manager.get_channel()
         queue = await channel.declare_queue(topology.queue_name("mailer", KEY), passive=True)
-        messages = summary_sized(count)
         rows += await measure(
             "per message", lambda: per_message(channel, topology, messages), count
         )
@@ -120,7 +120,7 @@ async def run(count: int) -> None:
     finally:
         await broker.stop()
         await delete_namespace(amqp_url, topology.namespace)
-    size = len(summary_sized(1)[0].model_dump_json(by_alias=True))
+    size = len(messages[0].model_dump_json(by_alias=True))
     report(f"publishing {count} email.requested of {size} bytes each", rows)
 
 
