@@ -124,7 +124,11 @@ async def create_month(conn: AsyncConnection, *, challenge: Decimal) -> None:
 async def write_month(
     conn: AsyncConnection, *, period: Period, challenge: Decimal, run_id: UUID, now: datetime
 ) -> None:
-    """Upsert monthly_results; drop rows of users no longer processed."""
+    """Replace the month's monthly_results with one row per processed user (a re-run keeps each
+    row's created_at)."""
+    await queries.take_period_rows(
+        conn, table="monthly_results", period_column="month_start", start=period.start
+    )
     await conn.execute(
         text(
             f"""
@@ -140,16 +144,11 @@ async def write_month(
                                       'achieved', s.challenge_achieved,
                                       'totalPoints', trim_scale(s.total_points)),
                    coalesce(eb.badges, '[]'::jsonb), coalesce(ea.awards, '[]'::jsonb),
-                   :run, :now, :now
+                   :run, coalesce(c.created_at, :now), :now
               from agg_month s
               left join earned_badges eb on eb.user_id = s.user_id
               left join earned_awards ea on ea.user_id = s.user_id
-            on conflict (user_id, month_start) do update set
-                month_end = excluded.month_end, total_points = excluded.total_points,
-                activity_totals = excluded.activity_totals, rankings = excluded.rankings,
-                challenge = excluded.challenge, badges_awarded = excluded.badges_awarded,
-                awards_awarded = excluded.awards_awarded, job_run_id = excluded.job_run_id,
-                updated_at = excluded.updated_at
+              left join agg_created c on c.user_id = s.user_id
             """
         ),
         {
@@ -159,13 +158,6 @@ async def write_month(
             "now": now,
             "challenge": challenge,
         },
-    )
-    await conn.execute(
-        text(
-            "delete from monthly_results r where r.month_start = :start "
-            "and r.user_id not in (select user_id from agg_users)"
-        ),
-        {"start": period.start},
     )
 
 

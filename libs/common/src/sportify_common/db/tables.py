@@ -241,7 +241,11 @@ class EmailQueueEntry(SQLModel, table=True):
 
 class WeeklyResult(SQLModel, table=True):
     __tablename__ = "weekly_results"
-    __table_args__ = (PrimaryKeyConstraint("user_id", "week_start"),)
+    __table_args__ = (
+        PrimaryKeyConstraint("user_id", "week_start"),
+        # The evaluation reads and replaces one week's rows; the key leads with user_id.
+        Index("ix_weekly_results_week_start", "week_start"),
+    )
 
     user_id: UUID = Field(sa_column=Column(Uuid, nullable=False))
     week_start: datetime = _ts()
@@ -263,7 +267,10 @@ class WeeklyResult(SQLModel, table=True):
 
 class MonthlyResult(SQLModel, table=True):
     __tablename__ = "monthly_results"
-    __table_args__ = (PrimaryKeyConstraint("user_id", "month_start"),)
+    __table_args__ = (
+        PrimaryKeyConstraint("user_id", "month_start"),
+        Index("ix_monthly_results_month_start", "month_start"),
+    )
 
     user_id: UUID = Field(sa_column=Column(Uuid, nullable=False))
     month_start: datetime = _ts()
