@@ -142,12 +142,13 @@ async def _print_weekly(engine: AsyncEngine, week_start: datetime) -> None:
             await conn.execute(
                 text(
                     """
-                    select u.display_name, r.total_points, r.workouts_count, l.rank,
-                           l.participant_count, r.badges_awarded, r.awards_awarded
+                    select u.display_name, r.total_points, r.workouts_count,
+                           r.leaderboard_rank,
+                           (select l.participant_count from leaderboard_results l
+                             where l.week_start = r.week_start and l.user_id = r.user_id),
+                           r.badges_awarded, r.awards_awarded
                       from weekly_results r
                       join users u on u.id = r.user_id
-                      left join leaderboard_results l
-                        on l.user_id = r.user_id and l.week_start = r.week_start
                      where r.week_start = :start
                      order by r.total_points desc, u.display_name
                      limit 10
