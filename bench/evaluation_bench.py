@@ -28,7 +28,7 @@ from bench.support import (
     wait_ready,
 )
 from sportify_common.clock import utc_now
-from sportify_common.periods import Period, PeriodKind, latest_closed
+from sportify_common.periods import Period, PeriodKind, closed_periods, latest_closed
 from sportify_common.seed import SeedPlan, seed
 from sportify_common.settings import load_settings
 
@@ -38,6 +38,45 @@ select w.user_id, sum(a.points), count(*)
  where w.start_time >= $1 and w.start_time < $2
  group by w.user_id
 """
+
+
+# Earlier periods' results, one row per user and period, shaped like the real ones (`--history`).
+_HISTORY_SQL = {
+    PeriodKind.WEEKLY: (
+        """
+        insert into weekly_results (
+            user_id, week_start, week_end, total_points, workouts_count, exercise_counts,
+            activity_totals, goals, leaderboard_rank, badges_awarded, awards_awarded)
+        select id, $1, $2, 180, 4, '{"pullups": 3, "pushups": 3, "running": 2}',
+               '{"pullups": 60, "pushups": 90, "situps": 0, "running": 12.5, "cycling": 0}',
+               '{"exercises": {"achieved": true, "targets": {"pullups": 50}},
+                 "points": {"achieved": false, "target": 200},
+                 "challenge": {"achieved": true, "target": 150}}',
+               2, '["weekly-goal-exercises", "weekly-challenge-points"]',
+               '[{"awardType": "leaderboard", "scope": "friends", "category": "points", "rank": 2}]'
+          from users
+        """,
+        """
+        insert into leaderboard_results (week_start, user_id, rank, total_points, participant_count)
+        select $1, id, 2, 180, 11 from users
+        """,
+    ),
+    PeriodKind.MONTHLY: (
+        """
+        insert into monthly_results (
+            user_id, month_start, month_end, total_points, activity_totals, rankings, challenge,
+            badges_awarded, awards_awarded)
+        select id, $1, $2, 720,
+               '{"pullups": 240, "pushups": 360, "situps": 0, "running": 50, "cycling": 0}',
+               '{"global": {"points": 4012, "pullups": 3120, "pushups": 2980, "situps": null},
+                 "friends": {"points": 2, "pullups": 1, "pushups": 3, "situps": null}}',
+               '{"target": 1000, "achieved": false, "totalPoints": 720}',
+               '[]',
+               '[{"awardType": "category-rank-award", "scope": "friends", "category": "pullups", "rank": 1}]'
+          from users
+        """,
+    ),
+}
 
 
 RESULT_TABLES = (
@@ -88,12 +127,35 @@ async def seeded_database(
         yield url
 
 
+async def add_history(url: str, kind: PeriodKind, period: Period, count: int) -> None:
+    """Results of the `count` periods before `period` for every user, as a database that has
+    run for a while holds them (the evaluation must not slow down as they pile up)."""
+    began = time.perf_counter()
+    conn = await asyncpg.connect(url)
+    try:
+        for earlier in closed_periods(kind, period.start, load_settings().zone, count):
+            for sql in _HISTORY_SQL[kind]:
+                bounds = (earlier.start, earlier.end) if "$2" in sql else (earlier.start,)
+                await conn.execute(sql, *bounds)
+    finally:
+        await conn.close()
+    await settle(url)
+    print(f"added results of {count} earlier periods in {time.perf_counter() - began:.1f} s")
+
+
 async def run(
-    kind: PeriodKind, users: int, keep: bool, reuse: str | None, targets: dict[str, float]
+    kind: PeriodKind,
+    users: int,
+    keep: bool,
+    reuse: str | None,
+    history: int,
+    targets: dict[str, float],
 ) -> None:
     now = utc_now()
     period = latest_closed(kind, now, load_settings().zone)
     async with seeded_database(period, users, keep, reuse) as url:
+        if history:
+            await add_history(url, kind, period, history)
         conn = await asyncpg.connect(url)
         activities = await conn.fetchval(
             "select count(*) from workout_activities a join workouts w on w.id = a.workout_id "
@@ -179,7 +241,21 @@ def main(kind: PeriodKind, whole_target: float) -> None:
     parser.add_argument(
         "--reuse", metavar="DATABASE_URL", help="a database kept (--keep) by an earlier run"
     )
+    parser.add_argument(
+        "--history",
+        type=int,
+        default=0,
+        metavar="N",
+        help="first store results of the N periods before the evaluated one for every user",
+    )
     args = parser.parse_args()
     asyncio.run(
-        run(kind, args.users, args.keep, args.reuse, {"whole": whole_target, "memory": 500})
+        run(
+            kind,
+            args.users,
+            args.keep,
+            args.reuse,
+            args.history,
+            {"whole": whole_target, "memory": 500},
+        )
     )
