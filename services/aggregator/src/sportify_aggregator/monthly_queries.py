@@ -126,9 +126,7 @@ async def write_month(
 ) -> None:
     """Replace the month's monthly_results with one row per processed user (a re-run keeps each
     row's created_at)."""
-    await queries.take_period_rows(
-        conn, table="monthly_results", period_column="month_start", start=period.start
-    )
+    await queries.take_period_rows(conn, period)
     await conn.execute(
         text(
             f"""

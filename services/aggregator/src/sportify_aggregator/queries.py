@@ -303,17 +303,22 @@ async def write_badges_and_awards(
     )
 
 
-async def take_period_rows(
-    conn: AsyncConnection, *, table: str, period_column: str, start: datetime
-) -> None:
-    """Delete the period's rows of `table` (weekly_results or monthly_results) before they are
-    written anew, keeping when each was first created in `agg_created` (user_id, created_at).
+_RESULTS_TABLES = {
+    PeriodKind.WEEKLY: ("weekly_results", "week_start"),
+    PeriodKind.MONTHLY: ("monthly_results", "month_start"),
+}
+
+
+async def take_period_rows(conn: AsyncConnection, period: Period) -> None:
+    """Delete the period's weekly_results / monthly_results rows before they are written anew,
+    keeping when each was first created in `agg_created` (user_id, created_at).
 
     One delete and plain inserts instead of an upsert per row: on a period's first run there
     is nothing to delete (the period index finds that at once) and the insert skips the
     conflict check (100,000 weekly rows: 0.49 -> 0.28 s); a user no longer processed is
     simply not written again.
     """
+    table, period_column = _RESULTS_TABLES[period.kind]
     await _run(
         conn,
         "create temp table agg_created (user_id uuid not null, created_at timestamptz not null) "
@@ -326,7 +331,7 @@ async def take_period_rows(
                       returning user_id, created_at)
         insert into agg_created select user_id, created_at from gone
         """,
-        start=start,
+        start=period.start,
     )
 
 

@@ -111,9 +111,7 @@ async def write_week(
     """Replace the week's weekly_results and leaderboard_results with one row per processed
     user (a re-run keeps each weekly_results row's created_at)."""
     params = {"start": period.start, "end": period.end, "run": run_id, "now": now}
-    await queries.take_period_rows(
-        conn, table="weekly_results", period_column="week_start", start=period.start
-    )
+    await queries.take_period_rows(conn, period)
     await conn.execute(
         text(
             f"""
