@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from sportify_aggregator.weekly_queries import _SUMMARY_SQL
 
@@ -57,8 +57,7 @@ async def test_each_row_reaches_its_leaderboard_row_by_the_full_key_under_stale_
         explained = await conn.execute(
             text(f"explain (format json) {_SUMMARY_SQL}"), {"start": weeks[-1]}
         )
-        raw = explained.scalar_one()
-    plan = (json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"]
+        plan = explained.scalar_one()[0]["Plan"]  # a json result arrives decoded
 
     scans = list(scans_of(plan, "leaderboard_results"))
     assert scans, json.dumps(plan, indent=1)
@@ -68,7 +67,7 @@ async def test_each_row_reaches_its_leaderboard_row_by_the_full_key_under_stale_
         assert "user_id" in condition, json.dumps(plan, indent=1)
 
 
-async def _write_week(conn: Any, week: datetime) -> None:
+async def _write_week(conn: AsyncConnection, week: datetime) -> None:
     await conn.execute(
         text(
             "insert into weekly_results (user_id, week_start, week_end, leaderboard_rank) "
