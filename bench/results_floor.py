@@ -9,13 +9,17 @@ without, each in its cheapest form:
 
 - statistics: the per-user aggregates the results hold (points and the five quantities; weekly
   also the five counts and the workouts), materialized, no joins, no JSON;
+- friend edges: accepted friendships in both directions, each pair once per direction (the
+  form the evaluation uses: an anti-join instead of a DISTINCT over all edges);
 - friends: one join of the friend edges with the statistics on both ends, counted per user
   (weekly: the leaderboard; monthly: the four categories at once);
+- JSON: the jsonb columns SPEC 3 asks for (activity totals, goals or rankings and challenge, the
+  award lists), built from the run's temp tables with nothing around them;
 - writes: the run's own rows copied into a far period (weekly_results and leaderboard_results;
   monthly_results and awards), i.e. heap, indexes and WAL and nothing else.
 
-Everything else counts as free: processed users, friend edges, goals, global ranks, JSON,
-badges, deleting earlier rows. Each statement runs under every planner choice below and its
+Everything else counts as free: processed users, goal checks, global ranks, badges and awards
+themselves, deleting earlier rows. Each statement runs under every planner choice below and its
 best run counts. The real phase runs first to build its temp tables and rows (and is printed).
 """
 
@@ -55,6 +59,28 @@ _PER_USER = (
 # Far enough ahead that no seeded or evaluated period is there.
 _SHIFT = "interval '20 years'"
 
+_ACTIVITY_TOTALS = (
+    "activity totals as JSON",
+    "create temp table floor_totals as select user_id, jsonb_build_object("
+    + ", ".join(f"'{t}', {t}" for t in _TYPES)
+    + ") as activity_totals from agg_stats",
+)
+_AWARD_LISTS = (
+    "award lists as JSON",
+    "create temp table floor_lists as select user_id, jsonb_agg(jsonb_build_object("
+    "'awardType', award_type, 'scope', scope, 'category', category, 'rank', rank)) as awards "
+    "from agg_awards group by user_id",
+)
+_FRIEND_EDGES = (
+    "friend edges",
+    "create temp table floor_edges as "
+    "select f.user_id, f.friend_id from friendships f where f.status = 'accepted' "
+    "union all select f.friend_id, f.user_id from friendships f where f.status = 'accepted' "
+    "and not exists (select 1 from friendships r where r.user_id = f.friend_id "
+    "and r.friend_id = f.user_id and r.status = 'accepted')",
+)
+_RANKS = ", ".join(f"'{c}', {{p}}_{c}" for c in ("points", "pullups", "pushups", "situps"))
+
 _FLOOR: dict[str, list[tuple[str, str]]] = {
     "weekly": [
         (
@@ -67,6 +93,7 @@ _FLOOR: dict[str, list[tuple[str, str]]] = {
             "create temp table floor_workouts as select w.user_id, count(*) as n "
             f"from workouts w where {_PERIOD} group by w.user_id",
         ),
+        _FRIEND_EDGES,
         (
             "friends leaderboard",
             "create temp table floor_board as select f.user_id, count(*) as friends, "
@@ -74,6 +101,17 @@ _FLOOR: dict[str, list[tuple[str, str]]] = {
             "from agg_friends f join agg_stats s on s.user_id = f.user_id "
             "join agg_stats o on o.user_id = f.friend_id group by f.user_id",
         ),
+        _ACTIVITY_TOTALS,
+        (
+            "goals as JSON",
+            "create temp table floor_goals as select user_id, jsonb_build_object("
+            "'exercises', jsonb_build_object('achieved', exercises_achieved, "
+            "'targets', exercise_targets), "
+            "'points', jsonb_build_object('achieved', points_achieved, 'target', points_target), "
+            "'challenge', jsonb_build_object('achieved', challenge_achieved, 'target', 150)) "
+            "as goals from agg_week",
+        ),
+        _AWARD_LISTS,
         (
             "weekly_results written",
             f"insert into weekly_results select user_id, week_start + {_SHIFT}, "
@@ -93,6 +131,7 @@ _FLOOR: dict[str, list[tuple[str, str]]] = {
             "create temp table floor_stats as select w.user_id, sum(a.points) as points, "
             f"{_QUANTITIES} {_PER_USER}",
         ),
+        _FRIEND_EDGES,
         (
             "friends rankings",
             "create temp table floor_board as select f.user_id, "
@@ -104,6 +143,16 @@ _FLOOR: dict[str, list[tuple[str, str]]] = {
             + " from agg_friends f join agg_stats s on s.user_id = f.user_id "
             "join agg_stats o on o.user_id = f.friend_id group by f.user_id",
         ),
+        _ACTIVITY_TOTALS,
+        (
+            "rankings and challenge as JSON",
+            "create temp table floor_rankings as select user_id, jsonb_build_object("
+            f"'global', case when ranked then jsonb_build_object({_RANKS.format(p='g')}) end, "
+            f"'friends', jsonb_build_object({_RANKS.format(p='f')})) as rankings, "
+            "jsonb_build_object('target', 1000, 'achieved', challenge_achieved, "
+            "'totalPoints', total_points) as challenge from agg_month",
+        ),
+        _AWARD_LISTS,
         (
             "monthly_results written",
             f"insert into monthly_results select user_id, month_start + {_SHIFT}, "
