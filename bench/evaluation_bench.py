@@ -27,10 +27,19 @@ from bench.support import (
     wait_for_count,
     wait_ready,
 )
+from sportify_aggregator.evaluation import EVALUATORS, Evaluator
 from sportify_common.clock import utc_now
-from sportify_common.periods import Period, PeriodKind, closed_periods, latest_closed
+from sportify_common.jobs.names import JobName
+from sportify_common.periods import (
+    Period,
+    PeriodKind,
+    closed_periods,
+    latest_closed,
+    parse_month,
+    parse_week_start,
+)
 from sportify_common.seed import SeedPlan, seed
-from sportify_common.settings import load_settings
+from sportify_common.settings import Settings, load_settings
 
 BARE_AGGREGATION = """
 select w.user_id, sum(a.points), count(*)
@@ -38,6 +47,18 @@ select w.user_id, sum(a.points), count(*)
  where w.start_time >= $1 and w.start_time < $2
  group by w.user_id
 """
+# The same query for SQLAlchemy's text(), with :start and :end.
+BARE_AGGREGATION_NAMED = BARE_AGGREGATION.replace("$1", ":start").replace("$2", ":end")
+
+
+def results_phase_of(kind: str, label: str, settings: Settings) -> tuple[Period, Evaluator]:
+    """The period a `weekly` (week's Monday) or `monthly` (YYYY-MM) label names, and its
+    evaluator (for the tools that run the results phase by itself)."""
+    if kind == "weekly":
+        period = parse_week_start(label, settings.zone, utc_now())
+        return period, EVALUATORS[JobName.WEEKLY_EVENTS]
+    period = parse_month(label, settings.zone, utc_now())
+    return period, EVALUATORS[JobName.MONTHLY_EVENTS]
 
 
 # Earlier periods' results, one row per user and period, shaped like the real ones (`--history`).

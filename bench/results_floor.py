@@ -38,20 +38,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bench.evaluation_bench import BARE_AGGREGATION
+from bench.evaluation_bench import BARE_AGGREGATION_NAMED, results_phase_of
 from sportify_aggregator import evaluation
+from sportify_aggregator.monthly import CATEGORIES
+from sportify_aggregator.queries import ACTIVITY_COLUMNS
 from sportify_common.clock import utc_now
 from sportify_common.db.engine import create_engine
-from sportify_common.jobs.names import JobName
-from sportify_common.periods import Period, parse_month, parse_week_start
 from sportify_common.settings import load_settings
 
-_TYPES = ("pullups", "pushups", "situps", "running", "cycling")
 _PERIOD = "w.start_time >= :start and w.start_time < :end"
 _QUANTITIES = ", ".join(
-    f"sum(a.quantity) filter (where a.activity_type = '{t}') as q_{t}" for t in _TYPES
+    f"sum(a.quantity) filter (where a.activity_type = '{t}') as q_{t}" for t in ACTIVITY_COLUMNS
 )
-_COUNTS = ", ".join(f"count(*) filter (where a.activity_type = '{t}') as c_{t}" for t in _TYPES)
+_COUNTS = ", ".join(
+    f"count(*) filter (where a.activity_type = '{t}') as c_{t}" for t in ACTIVITY_COLUMNS
+)
 _PER_USER = (
     "from workouts w join workout_activities a on a.workout_id = w.id "
     f"where {_PERIOD} group by w.user_id"
@@ -62,7 +63,7 @@ _SHIFT = "interval '20 years'"
 _ACTIVITY_TOTALS = (
     "activity totals as JSON",
     "create temp table floor_totals as select user_id, jsonb_build_object("
-    + ", ".join(f"'{t}', {t}" for t in _TYPES)
+    + ", ".join(f"'{t}', {t}" for t in ACTIVITY_COLUMNS)
     + ") as activity_totals from agg_stats",
 )
 _AWARD_LISTS = (
@@ -79,7 +80,7 @@ _FRIEND_EDGES = (
     "and not exists (select 1 from friendships r where r.user_id = f.friend_id "
     "and r.friend_id = f.user_id and r.status = 'accepted')",
 )
-_RANKS = ", ".join(f"'{c}', {{p}}_{c}" for c in ("points", "pullups", "pushups", "situps"))
+_RANKS = ", ".join(f"'{c}', {{p}}_{c}" for c in CATEGORIES)
 
 _FLOOR: dict[str, list[tuple[str, str]]] = {
     "weekly": [
@@ -138,7 +139,7 @@ _FLOOR: dict[str, list[tuple[str, str]]] = {
             + ", ".join(
                 f"count(*) filter (where o.{c} > 0) as n_{c}, "
                 f"count(*) filter (where o.{c} > s.{c}) as gt_{c}"
-                for c in ("total_points", "pullups", "pushups", "situps")
+                for c in ("total_points", "pullups", "pushups", "situps")  # agg_stats columns
             )
             + " from agg_friends f join agg_stats s on s.user_id = f.user_id "
             "join agg_stats o on o.user_id = f.friend_id group by f.user_id",
@@ -202,20 +203,15 @@ async def _timed(conn: AsyncConnection, sql: str, params: dict[str, Any]) -> flo
 
 async def measure(url: str, kind: str, label: str, repeat: int) -> None:
     settings = load_settings(database_url=url)
-    period: Period
-    if kind == "weekly":
-        period = parse_week_start(label, settings.zone, utc_now())
-        evaluator = evaluation.EVALUATORS[JobName.WEEKLY_EVENTS]
-    else:
-        period = parse_month(label, settings.zone, utc_now())
-        evaluator = evaluation.EVALUATORS[JobName.MONTHLY_EVENTS]
+    period, evaluator = results_phase_of(kind, label, settings)
     params = {"start": period.start, "end": period.end}
     engine = create_engine(settings)
     try:
         async with engine.connect() as conn:
-            bare_sql = BARE_AGGREGATION.replace("$1", ":start").replace("$2", ":end")
             # As bench/weekly.py times it: the rows fetched by the client, best of the runs.
-            bare = min([await _timed(conn, bare_sql, params) for _ in range(repeat + 1)])
+            bare = min(
+                [await _timed(conn, BARE_AGGREGATION_NAMED, params) for _ in range(repeat + 1)]
+            )
             await conn.rollback()
             trans = await conn.begin()
             began = time.perf_counter()

@@ -19,12 +19,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import event, text
 
-from bench.evaluation_bench import BARE_AGGREGATION
+from bench.evaluation_bench import BARE_AGGREGATION_NAMED, results_phase_of
 from sportify_aggregator import evaluation
 from sportify_common.clock import utc_now
 from sportify_common.db.engine import create_engine
-from sportify_common.jobs.names import JobName
-from sportify_common.periods import parse_month, parse_week_start
 from sportify_common.settings import load_settings
 
 
@@ -42,12 +40,7 @@ async def main() -> None:
     )
     args = parser.parse_args()
     settings = load_settings(database_url=args.database_url)
-    if args.kind == "weekly":
-        period = parse_week_start(args.label, settings.zone, utc_now())
-        evaluator = evaluation.EVALUATORS[JobName.WEEKLY_EVENTS]
-    else:
-        period = parse_month(args.label, settings.zone, utc_now())
-        evaluator = evaluation.EVALUATORS[JobName.MONTHLY_EVENTS]
+    period, evaluator = results_phase_of(args.kind, args.label, settings)
     engine = create_engine(settings)
     timings: list[tuple[float, str]] = []
 
@@ -84,8 +77,8 @@ async def main() -> None:
         for _ in range(2):
             began = time.perf_counter()
             await conn.execute(
-                text(BARE_AGGREGATION.replace("$1", ":s").replace("$2", ":e")),
-                {"s": period.start, "e": period.end},
+                text(BARE_AGGREGATION_NAMED),
+                {"start": period.start, "end": period.end},
             )
             print(f"bare SQL {time.perf_counter() - began:.3f} s")
     timings.clear()
