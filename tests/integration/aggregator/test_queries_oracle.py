@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from sportify_aggregator import monthly_queries, queries, weekly_queries
-from sportify_aggregator.monthly import CATEGORIES, UserMonth, evaluate_month
+from sportify_aggregator.monthly import BADGE_CHALLENGE, CATEGORIES, UserMonth, evaluate_month
 from sportify_aggregator.ranking import rank_among
 from sportify_aggregator.weekly import ACTIVITY_TYPES, UserWeek, evaluate_week
 from sportify_common.periods import Period, month_of, week_of
@@ -210,5 +210,13 @@ async def test_monthly_sql_matches_the_pure_rules(
         )
         assert rankings["friends"] == {c: r.rank for c, r in outcome.friends_ranks.items()}
         assert monthly[user]["challenge"]["achieved"] == outcome.challenge_achieved
+        assert monthly[user]["badges_awarded"] == (
+            [BADGE_CHALLENGE] if outcome.challenge_achieved else []
+        )
+        # The results' list holds the same awards as the table, by type, scope and category.
+        assert monthly[user]["awards_awarded"] == [
+            {"awardType": kind, "scope": scope, "category": category, "rank": rank}
+            for kind, scope, category, rank in sorted(outcome.awards(), key=lambda a: a[:3])
+        ]
         expected_awards |= {(user, *award) for award in outcome.awards()}
     assert awards == expected_awards

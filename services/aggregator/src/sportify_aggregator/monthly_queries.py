@@ -5,7 +5,9 @@ Runs on the temp tables of `queries` (agg_users, agg_friends, agg_stats) in one 
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -23,7 +25,7 @@ from sportify_aggregator.monthly import (
     CATEGORIES,
     FRIENDS_MIN_PARTICIPANTS,
 )
-from sportify_aggregator.queries import ACTIVITY_TOTALS_JSON, EARNED_LISTS_SQL, recipient_of
+from sportify_aggregator.queries import ACTIVITY_TOTALS_JSON, recipient_of
 from sportify_aggregator.records import MonthlySummary, Summary
 from sportify_common.periods import Period
 
@@ -32,10 +34,14 @@ _VALUE = {"points": "total_points", "pullups": "pullups", "pushups": "pushups", 
 
 
 def _global_rank(category: str) -> str:
+    """Rank among opted-in users with a value > 0. The sort key is the value itself (null for
+    everyone else, sorted last), not a partition flag followed by the value: a leading numeric
+    key lets the sort compare abbreviated keys (100,000 users, four categories: 1.4 -> 1.0 s)."""
     value = _VALUE[category]
+    ranked = f"s.ranked and s.{value} > 0"
     return (
-        f"case when s.ranked and s.{value} > 0 then rank() over "
-        f"(partition by s.ranked and s.{value} > 0 order by s.{value} desc) end as g_{category}"
+        f"case when {ranked} then rank() over "
+        f"(order by case when {ranked} then s.{value} end desc nulls last) end as g_{category}"
     )
 
 
@@ -57,6 +63,96 @@ def _friend_rank(category: str) -> str:
 
 def _rank_object(prefix: str) -> str:
     return "jsonb_build_object(" + ", ".join(f"'{c}', {prefix}_{c}" for c in CATEGORIES) + ")"
+
+
+def _literal(value: str) -> str:
+    """A code constant (slug, scope, category) as an SQL string literal."""
+    if not re.fullmatch(r"[a-z-]*", value):
+        raise ValueError(f"not a plain constant: {value!r}")
+    return f"'{value}'"
+
+
+@dataclass(frozen=True, slots=True)
+class _Earned:
+    """A badge or award a processed user may earn this month, as SQL over a row `s` of
+    agg_month: the same rule fills agg_badges / agg_awards and the results' lists."""
+
+    when: str  # the condition
+    row: str  # its columns in agg_badges / agg_awards after user_id
+    item: str  # its entry in badges_awarded / awards_awarded
+
+
+def _award(award_type: str, scope: str, category: str, rank: str, when: str, meta: str) -> _Earned:
+    key = ", ".join(_literal(v) for v in (award_type, scope, category))
+    return _Earned(
+        when=when,
+        row=f"{key}, {rank}, {meta}",
+        item=f"jsonb_build_object('awardType', {_literal(award_type)}, 'scope', "
+        f"{_literal(scope)}, 'category', {_literal(category)}, 'rank', {rank})",
+    )
+
+
+def _friends_award(category: str) -> _Earned:
+    value = f"trim_scale(s.{_VALUE[category]})"
+    return _award(
+        AWARD_CATEGORY_RANK,
+        "friends",
+        category,
+        f"s.f_{category}",
+        f"s.f_{category} <= :max_rank and s.n_{category} >= :min_participants",
+        f"jsonb_build_object('value', {value}, 'participantCount', s.n_{category})",
+    )
+
+
+def _global_award(category: str) -> _Earned:
+    value = f"trim_scale(s.{_VALUE[category]})"
+    return _award(
+        AWARD_CATEGORY_RANK,
+        "global",
+        category,
+        f"s.g_{category}",
+        f"s.g_{category} <= :max_rank",
+        f"jsonb_build_object('value', {value})",
+    )
+
+
+# In the order of awards_awarded: award type, scope, category.
+_AWARDS = (
+    *(_friends_award(c) for c in CATEGORIES),
+    *(_global_award(c) for c in CATEGORIES),
+    _award(
+        AWARD_CHAMPION,
+        "",
+        "",
+        "null::int",
+        "s.challenge_achieved",
+        "jsonb_build_object('totalPoints', trim_scale(s.total_points), "
+        "'target', trim_scale(:challenge))",
+    ),
+)
+_BADGES = (
+    _Earned(
+        when="s.challenge_achieved",
+        row=_literal(BADGE_CHALLENGE),
+        item=f"to_jsonb({_literal(BADGE_CHALLENGE)}::text)",
+    ),
+)
+# The bind parameters the rules use.
+_RULE_PARAMS = {"max_rank": AWARD_MAX_RANK, "min_participants": FRIENDS_MIN_PARTICIPANTS}
+
+
+def _earned_rows(earned: tuple[_Earned, ...]) -> str:
+    return "\nunion all\n".join(
+        f"select s.user_id, {e.row} from agg_month s where {e.when}" for e in earned
+    )
+
+
+def _earned_list(earned: tuple[_Earned, ...]) -> str:
+    """A jsonb array of what the row `s` earned, in the rules' order. Built per row, not by
+    aggregating agg_awards per user: a sorted jsonb_agg per user took 1.1 s for 120,000
+    awards."""
+    items = ", ".join(f"case when {e.when} then {e.item} end" for e in earned)
+    return f"to_jsonb(array_remove(array[{items}]::jsonb[], null))"
 
 
 async def create_month(conn: AsyncConnection, *, challenge: Decimal) -> None:
@@ -85,39 +181,15 @@ async def create_month(conn: AsyncConnection, *, challenge: Decimal) -> None:
         {"challenge": challenge},
     )
     await conn.execute(
-        text(
-            "insert into agg_badges select user_id, :slug from agg_month where challenge_achieved"
-        ),
-        {"slug": BADGE_CHALLENGE},
-    )
-    awards = [
-        f"select user_id, :category_award, 'global', '{c}', g_{c}, "
-        f"jsonb_build_object('value', trim_scale({_VALUE[c]})) "
-        f"from agg_month where g_{c} <= :max_rank"
-        for c in CATEGORIES
-    ] + [
-        f"select user_id, :category_award, 'friends', '{c}', f_{c}, "
-        f"jsonb_build_object('value', trim_scale({_VALUE[c]}), 'participantCount', n_{c}) "
-        f"from agg_month where f_{c} <= :max_rank and n_{c} >= :min_participants"
-        for c in CATEGORIES
-    ]
-    awards.append(
-        "select user_id, :champion, '', '', null::int, "
-        "jsonb_build_object('totalPoints', trim_scale(total_points), "
-        "'target', trim_scale(:challenge)) from agg_month where challenge_achieved"
+        text("insert into agg_badges (user_id, badge_slug) " + _earned_rows(_BADGES)),
+        _RULE_PARAMS,
     )
     await conn.execute(
         text(
             "insert into agg_awards (user_id, award_type, scope, category, rank, metadata) "
-            + "\nunion all\n".join(awards)
+            + _earned_rows(_AWARDS)
         ),
-        {
-            "category_award": AWARD_CATEGORY_RANK,
-            "champion": AWARD_CHAMPION,
-            "max_rank": AWARD_MAX_RANK,
-            "min_participants": FRIENDS_MIN_PARTICIPANTS,
-            "challenge": challenge,
-        },
+        {**_RULE_PARAMS, "challenge": challenge},
     )
 
 
@@ -133,7 +205,6 @@ async def write_month(
             insert into monthly_results (
                 user_id, month_start, month_end, total_points, activity_totals, rankings,
                 challenge, badges_awarded, awards_awarded, job_run_id, created_at, updated_at)
-            with {EARNED_LISTS_SQL}
             select s.user_id, :start, :end, s.total_points, {ACTIVITY_TOTALS_JSON},
                    jsonb_build_object(
                        'global', case when s.ranked then {_rank_object("s.g")} end,
@@ -141,11 +212,9 @@ async def write_month(
                    jsonb_build_object('target', trim_scale(:challenge),
                                       'achieved', s.challenge_achieved,
                                       'totalPoints', trim_scale(s.total_points)),
-                   coalesce(eb.badges, '[]'::jsonb), coalesce(ea.awards, '[]'::jsonb),
+                   {_earned_list(_BADGES)}, {_earned_list(_AWARDS)},
                    :run, coalesce(c.created_at, :now), :now
               from agg_month s
-              left join earned_badges eb on eb.user_id = s.user_id
-              left join earned_awards ea on ea.user_id = s.user_id
               left join agg_created c on c.user_id = s.user_id
             """
         ),
@@ -155,6 +224,7 @@ async def write_month(
             "run": run_id,
             "now": now,
             "challenge": challenge,
+            **_RULE_PARAMS,
         },
     )
 
