@@ -85,3 +85,58 @@ async def test_forced_rerun_keeps_created_at_and_drops_users_no_longer_processed
                 {"start": period.start},
             )
             assert [tuple(r) for r in board] == [(stays, 1, 1)]
+
+
+async def awards_by_key(
+    engine: AsyncEngine, period: Period
+) -> dict[tuple[Any, ...], dict[str, Any]]:
+    async with engine.connect() as conn:
+        result = await conn.execute(
+            text(
+                "select user_id, award_type, scope, category, id, rank, metadata, awarded_at "
+                "from awards where period_start = :start"
+            ),
+            {"start": period.start},
+        )
+        return {
+            (r["user_id"], r["award_type"], r["scope"], r["category"]): dict(r)
+            for r in result.mappings()
+        }
+
+
+async def test_forced_rerun_keeps_each_award_earned_again_and_updates_its_rank(
+    settings: Settings, engine: AsyncEngine
+) -> None:
+    period = month_of(date(2026, 3, 1), settings.zone)
+    a = await insert_user(engine)
+    b = await insert_user(engine)
+    day = period.start + timedelta(days=1)
+    await insert_workout(engine, a, day, [("pullups", 10, 10)])
+    await insert_workout(engine, b, day, [("pushups", 10, 20)])
+
+    async with running_aggregator(settings, engine) as harness:
+        await harness.run(period)
+        first = await awards_by_key(engine, period)
+        await insert_workout(engine, a, day, [("pushups", 30, 30)])
+        await harness.run(period, force=True)
+    after = await awards_by_key(engine, period)
+
+    cra = "category-rank-award"
+    assert {k: r["rank"] for k, r in first.items()} == {
+        (a, cra, "global", "points"): 2,
+        (a, cra, "global", "pullups"): 1,
+        (b, cra, "global", "points"): 1,
+        (b, cra, "global", "pushups"): 1,
+    }
+    assert {k: r["rank"] for k, r in after.items()} == {
+        (a, cra, "global", "points"): 1,
+        (a, cra, "global", "pullups"): 1,
+        (a, cra, "global", "pushups"): 1,
+        (b, cra, "global", "points"): 2,
+        (b, cra, "global", "pushups"): 2,
+    }
+    for key, award in first.items():  # earned again: same row, first awarded_at
+        assert after[key]["id"] == award["id"]
+        assert after[key]["awarded_at"] == award["awarded_at"]
+    assert after[(a, cra, "global", "points")]["metadata"] == {"value": 40}
+    assert after[(a, cra, "global", "pullups")] == first[(a, cra, "global", "pullups")]

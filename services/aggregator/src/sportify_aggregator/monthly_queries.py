@@ -197,7 +197,8 @@ async def write_month(
     conn: AsyncConnection, *, period: Period, challenge: Decimal, run_id: UUID, now: datetime
 ) -> None:
     """Replace the month's monthly_results with one row per processed user (a re-run keeps each
-    row's created_at)."""
+    row's created_at). Rows go in primary-key order, so the key's index grows at its right edge
+    instead of splitting pages all over (the join to agg_created usually sorts them anyway)."""
     await queries.take_period_rows(conn, period)
     await conn.execute(
         text(
@@ -216,6 +217,7 @@ async def write_month(
                    :run, coalesce(c.created_at, :now), :now
               from agg_month s
               left join agg_created c on c.user_id = s.user_id
+             order by s.user_id
             """
         ),
         {
