@@ -50,8 +50,17 @@ ALLOWED_IN_FILE: dict[tuple[str, str], str] = {
     ("services/aggregator/src/sportify_aggregator/weekly_queries.py", "table"): (
         "DELETE over a literal tuple of result tables"
     ),
-    ("services/aggregator/src/sportify_aggregator/monthly_queries.py", "awards"): (
-        "UNION ALL of fragments built from CATEGORIES"
+    ("services/aggregator/src/sportify_aggregator/monthly_queries.py", "_BADGES"): (
+        "the monthly badge rules: SQL from code constants (_literal refuses all but [a-z-])"
+    ),
+    ("services/aggregator/src/sportify_aggregator/monthly_queries.py", "_AWARDS"): (
+        "the monthly award rules: SQL from code constants (_literal refuses all but [a-z-])"
+    ),
+    ("services/aggregator/src/sportify_aggregator/monthly_queries.py", "_earned_rows"): (
+        "UNION ALL of the rules' fixed fragments"
+    ),
+    ("services/aggregator/src/sportify_aggregator/monthly_queries.py", "_earned_list"): (
+        "jsonb array of the rules' fixed fragments"
     ),
 }
 _BUILTINS = frozenset(dir(builtins))
