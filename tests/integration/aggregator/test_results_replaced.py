@@ -24,18 +24,19 @@ RESULTS = {
 }
 
 
+async def period_rows(engine: AsyncEngine, sql: str, period: Period) -> list[dict[str, Any]]:
+    async with engine.connect() as conn:
+        result = await conn.execute(text(sql), {"start": period.start})
+        return [dict(r) for r in result.mappings()]
+
+
 async def results_by_user(
     engine: AsyncEngine, table: str, column: str, period: Period
 ) -> dict[UUID, dict[str, Any]]:
-    async with engine.connect() as conn:
-        result = await conn.execute(
-            text(
-                f"select user_id, total_points, created_at, updated_at from {table} "
-                f"where {column} = :start"
-            ),
-            {"start": period.start},
-        )
-        return {r["user_id"]: dict(r) for r in result.mappings()}
+    sql = (
+        f"select user_id, total_points, created_at, updated_at from {table} where {column} = :start"
+    )
+    return {r["user_id"]: r for r in await period_rows(engine, sql, period)}
 
 
 async def soft_delete(engine: AsyncEngine, user: UUID) -> None:
@@ -90,18 +91,14 @@ async def test_forced_rerun_keeps_created_at_and_drops_users_no_longer_processed
 async def awards_by_key(
     engine: AsyncEngine, period: Period
 ) -> dict[tuple[Any, ...], dict[str, Any]]:
-    async with engine.connect() as conn:
-        result = await conn.execute(
-            text(
-                "select user_id, award_type, scope, category, id, rank, metadata, awarded_at "
-                "from awards where period_start = :start"
-            ),
-            {"start": period.start},
-        )
-        return {
-            (r["user_id"], r["award_type"], r["scope"], r["category"]): dict(r)
-            for r in result.mappings()
-        }
+    sql = (
+        "select user_id, award_type, scope, category, id, rank, metadata, awarded_at "
+        "from awards where period_start = :start"
+    )
+    return {
+        (r["user_id"], r["award_type"], r["scope"], r["category"]): r
+        for r in await period_rows(engine, sql, period)
+    }
 
 
 async def test_forced_rerun_keeps_each_award_earned_again_and_updates_its_rank(

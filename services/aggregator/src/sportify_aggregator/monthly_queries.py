@@ -31,6 +31,8 @@ from sportify_common.periods import Period
 
 # category -> its column in agg_stats
 _VALUE = {"points": "total_points", "pullups": "pullups", "pushups": "pushups", "situps": "situps"}
+# ranking scope -> the prefix of its rank columns in agg_month (g_points, f_points, ...)
+_RANK_PREFIX = {"global": "g", "friends": "f"}
 
 
 def _global_rank(category: str) -> str:
@@ -92,34 +94,21 @@ def _award(award_type: str, scope: str, category: str, rank: str, when: str, met
     )
 
 
-def _friends_award(category: str) -> _Earned:
-    value = f"trim_scale(s.{_VALUE[category]})"
+def _category_award(scope: str, category: str) -> _Earned:
+    """Rank 1-3 in a category, globally or among friends (friends: enough participants)."""
+    rank, value = f"s.{_RANK_PREFIX[scope]}_{category}", f"trim_scale(s.{_VALUE[category]})"
+    when, metadata = f"{rank} <= :max_rank", f"'value', {value}"
+    if scope == "friends":
+        when += f" and s.n_{category} >= :min_participants"
+        metadata += f", 'participantCount', s.n_{category}"
     return _award(
-        AWARD_CATEGORY_RANK,
-        "friends",
-        category,
-        f"s.f_{category}",
-        f"s.f_{category} <= :max_rank and s.n_{category} >= :min_participants",
-        f"jsonb_build_object('value', {value}, 'participantCount', s.n_{category})",
-    )
-
-
-def _global_award(category: str) -> _Earned:
-    value = f"trim_scale(s.{_VALUE[category]})"
-    return _award(
-        AWARD_CATEGORY_RANK,
-        "global",
-        category,
-        f"s.g_{category}",
-        f"s.g_{category} <= :max_rank",
-        f"jsonb_build_object('value', {value})",
+        AWARD_CATEGORY_RANK, scope, category, rank, when, f"jsonb_build_object({metadata})"
     )
 
 
 # In the order of awards_awarded: award type, scope, category.
 _AWARDS = (
-    *(_friends_award(c) for c in CATEGORIES),
-    *(_global_award(c) for c in CATEGORIES),
+    *(_category_award(scope, c) for scope in ("friends", "global") for c in CATEGORIES),
     _award(
         AWARD_CHAMPION,
         "",
