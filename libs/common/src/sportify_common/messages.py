@@ -15,6 +15,18 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from sportify_common.jobs.names import JobName, JobStatus
+from sportify_common.vocabulary import EmailKind
+
+__all__ = [
+    "CleanupJobs",
+    "DispatchEmails",
+    "EmailKind",
+    "EmailRequested",
+    "JobFinished",
+    "PeriodClosed",
+    "RoutingKey",
+    "WireModel",
+]
 
 
 class RoutingKey(StrEnum):
@@ -23,12 +35,6 @@ class RoutingKey(StrEnum):
     EMAILS_DISPATCH = "emails.dispatch"
     JOBS_CLEANUP = "jobs.cleanup"
     JOB_FINISHED = "job.finished"
-
-
-class EmailKind(StrEnum):
-    WEEKLY_SUMMARY = "weekly-summary"
-    MONTHLY_SUMMARY = "monthly-summary"
-    ALERT = "alert"
 
 
 class WireModel(BaseModel):

@@ -1,0 +1,82 @@
+"""The domain's words, each said once (SPEC 3, 4, 5): import them, never spell them again.
+
+Pure: no I/O. SQL that needs one of these lists builds its fragment from it (for example a
+`CASE` over `ACTIVITY_TYPES`), so a new activity type is added here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Final
+
+from sportify_common.jobs.names import JobName
+from sportify_common.periods import PeriodKind
+
+ACTIVITY_TYPES: Final = ("pullups", "pushups", "situps", "running", "cycling")
+"""The activity types with a total (repetitions or kilometres) and a goal; any other type
+(e.g. `yoga`) still earns points and counts as an exercise."""
+
+REPETITION_TYPES: Final = ("pullups", "pushups", "situps")
+DISTANCE_TYPES: Final = ("running", "cycling")
+
+POINTS: Final = "points"
+GOAL_TYPES: Final = (POINTS, *ACTIVITY_TYPES)
+RANKING_CATEGORIES: Final = (POINTS, *REPETITION_TYPES)
+"""The monthly ranking and award categories: points, then the repetition types."""
+
+
+class EmailKind(StrEnum):
+    WEEKLY_SUMMARY = "weekly-summary"
+    MONTHLY_SUMMARY = "monthly-summary"
+    ALERT = "alert"
+
+
+class EmailStatus(StrEnum):
+    PENDING = "pending"
+    RETRYING = "retrying"
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True, slots=True)
+class EvaluatedPeriod:
+    """Which job evaluates a kind of period, which summary it mails, and its keys on the wire."""
+
+    kind: PeriodKind
+    job: JobName
+    email_kind: EmailKind
+    start_key: str
+    """The period's first instant in a result or summary document (`weekStart`, `monthStart`)."""
+    end_key: str
+    """Its last millisecond (`weekEnd`, `monthEnd`)."""
+    query_param: str
+    """The trigger's parameter naming one period (`weekStart=YYYY-MM-DD`, `month=YYYY-MM`)."""
+
+
+WEEKLY: Final = EvaluatedPeriod(
+    PeriodKind.WEEKLY,
+    JobName.WEEKLY_EVENTS,
+    EmailKind.WEEKLY_SUMMARY,
+    start_key="weekStart",
+    end_key="weekEnd",
+    query_param="weekStart",
+)
+MONTHLY: Final = EvaluatedPeriod(
+    PeriodKind.MONTHLY,
+    JobName.MONTHLY_EVENTS,
+    EmailKind.MONTHLY_SUMMARY,
+    start_key="monthStart",
+    end_key="monthEnd",
+    query_param="month",
+)
+
+EVALUATED_PERIODS: Final[dict[PeriodKind, EvaluatedPeriod]] = {
+    WEEKLY.kind: WEEKLY,
+    MONTHLY.kind: MONTHLY,
+}
+EVALUATED_BY_JOB: Final[dict[JobName, EvaluatedPeriod]] = {
+    WEEKLY.job: WEEKLY,
+    MONTHLY.job: MONTHLY,
+}
