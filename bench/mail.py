@@ -4,7 +4,7 @@ Creates a throwaway database (server from DATABASE_URL, else postgresql://postgr
 postgres), migrates it, queues N pending emails, starts an aiosmtpd sink in a separate process
 (so it does not compete with the sender for the event loop), drains with the real delivery code
 (`Delivery.drain` over the `SmtpPool`) and prints emails/second. With --store it also measures
-storing N `email.requested` bodies the way `store.RequestedEmailConsumer` does (batches of
+storing N `email.requested` bodies the way `intake.RequestedEmailConsumer` does (batches of
 500, one multi-row insert and commit each; the AMQP side is measured by bench/weekly.py).
 """
 
@@ -36,8 +36,8 @@ from sportify_common.settings import load_settings
 from sportify_mailer import queries
 from sportify_mailer.app import delivery_config
 from sportify_mailer.delivery import Delivery, DeliveryConfig
+from sportify_mailer.intake import RequestedEmailConsumer
 from sportify_mailer.smtp import SmtpPool
-from sportify_mailer.store import RequestedEmailConsumer
 
 
 def _free_port() -> int:

@@ -18,7 +18,7 @@ from sportify_common.db.engine import create_engine
 from sportify_common.messages import RoutingKey
 from sportify_common.settings import Settings, load_settings
 from sportify_common.topology import Topology
-from sportify_mailer.store import RequestedEmailConsumer
+from sportify_mailer.intake import RequestedEmailConsumer
 from tests.support.mail_factories import email_requested, email_rows, wait_rows
 
 pytestmark = pytest.mark.integration

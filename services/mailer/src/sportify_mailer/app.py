@@ -20,9 +20,9 @@ from sportify_common.topology import Topology
 from sportify_mailer import handlers, queries
 from sportify_mailer.delivery import Delivery, DeliveryConfig
 from sportify_mailer.dispatch import DispatchJob
+from sportify_mailer.intake import RequestedEmailConsumer
 from sportify_mailer.retry import RetryPolicy, Rng
 from sportify_mailer.smtp import SmtpPool
-from sportify_mailer.store import RequestedEmailConsumer
 from sportify_mailer.workers import SenderWorkers
 
 GAUGE_REFRESH_SECONDS = 15.0

@@ -1,6 +1,6 @@
 """The mailer's subscribers: thin, every failure handled by the shared consumer policy.
 
-`email.requested` is consumed by `store.RequestedEmailConsumer` (raw aio-pika, batched acks;
+`email.requested` is consumed by `intake.RequestedEmailConsumer` (raw aio-pika, batched acks;
 see its module docstring for why); `emails.dispatch` is a FastStream subscriber.
 """
 
@@ -14,7 +14,7 @@ from sportify_common.consumers import redeliver_on_failure
 from sportify_common.messages import DispatchEmails, RoutingKey
 from sportify_common.topology import Topology
 from sportify_mailer.dispatch import DispatchJob
-from sportify_mailer.store import RequestedEmailConsumer
+from sportify_mailer.intake import RequestedEmailConsumer
 
 logger = logging.getLogger(__name__)
 

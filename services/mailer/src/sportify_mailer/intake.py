@@ -1,4 +1,4 @@
-"""Storing `email.requested` (SPEC 4.4, 7): a raw aio-pika consumer with micro-batched commits.
+"""The mailer's intake (SPEC 4.4, 7): a raw aio-pika consumer storing `email.requested` in batches.
 
 Why not a FastStream subscriber: at a weekly run's volume (about 100,000 messages of ~5 KB)
 FastStream's per-message chain (middlewares, decoding, dependency injection, one ack per
