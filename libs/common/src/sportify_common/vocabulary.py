@@ -6,6 +6,8 @@ Pure: no I/O. SQL that needs one of these lists builds its fragment from it (for
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
@@ -38,6 +40,10 @@ class EmailStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"
     SKIPPED = "skipped"
+
+
+DUE_EMAIL_STATUSES: Final = (EmailStatus.PENDING, EmailStatus.RETRYING)
+"""The statuses of a row still to be sent (the predicate of the partial index ix_email_queue_due)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,3 +86,14 @@ EVALUATED_BY_JOB: Final[dict[JobName, EvaluatedPeriod]] = {
     WEEKLY.job: WEEKLY,
     MONTHLY.job: MONTHLY,
 }
+
+
+def sql_literals(values: Iterable[str]) -> str:
+    """Code constants as SQL string literals (`'pending', 'retrying'`), for a fragment the plan
+    depends on (a partial index's predicate, a check constraint); refuses all but a plain slug."""
+    literals = []
+    for value in values:
+        if not re.fullmatch(r"[a-z][a-z-]*", value):
+            raise ValueError(f"not a plain constant: {value!r}")
+        literals.append(f"'{value}'")
+    return ", ".join(literals)
