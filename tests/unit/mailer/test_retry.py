@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from hypothesis import given, strategies as st
 
+from sportify_common.vocabulary import EmailStatus
 from sportify_mailer.retry import (
-    EmailStatus,
     FailureKind,
     RetryPolicy,
     SendFailure,

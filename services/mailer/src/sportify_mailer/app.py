@@ -17,6 +17,7 @@ from sportify_common.metrics import Metrics
 from sportify_common.service_app import faststream_asgi
 from sportify_common.settings import Settings, load_settings
 from sportify_common.topology import Topology
+from sportify_common.vocabulary import EmailStatus
 from sportify_mailer import handlers, queries
 from sportify_mailer.delivery import Delivery, DeliveryConfig
 from sportify_mailer.dispatch import DispatchJob
@@ -105,7 +106,7 @@ def _gauge_refresher(engine: AsyncEngine, metrics: Metrics) -> Callable[[], Awai
         last = time.monotonic()
         async with engine.connect() as conn:
             counts = await queries.count_by_status(conn)
-        for status in ("pending", "retrying", "sent", "failed", "skipped"):
+        for status in EmailStatus:
             metrics.email_queue_messages.labels(status=status).set(counts.get(status, 0))
 
     return refresh

@@ -19,11 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from sportify_common.clock import Clock, utc_now
 from sportify_common.metrics import Metrics
+from sportify_common.vocabulary import EmailStatus
 from sportify_mailer import queries
 from sportify_mailer.compose import compose
 from sportify_mailer.records import DeliveryStats, DueEmail
 from sportify_mailer.retry import (
-    EmailStatus,
     Outcome,
     RetryPolicy,
     Rng,

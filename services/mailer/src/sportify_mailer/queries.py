@@ -12,16 +12,23 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sportify_common.messages import EmailRequested
+from sportify_common.vocabulary import DUE_EMAIL_STATUSES, EmailKind, EmailStatus, sql_literals
 from sportify_mailer.records import DueEmail
 from sportify_mailer.retry import Outcome
 
+# Literals, not bound parameters: the claims must match the partial index ix_email_queue_due
+# (its predicate and its alert-first key) in every plan, generic ones included.
+_PENDING = sql_literals([EmailStatus.PENDING])
+_DUE = f"e.status in ({sql_literals(DUE_EMAIL_STATUSES)}) and e.next_attempt_at <= :now"
+_ALERT_FIRST = f"(e.kind = {sql_literals([EmailKind.ALERT])}) desc"
+
 _INSERT = text(
-    """
+    f"""
     insert into email_queue
         (id, idempotency_key, recipient, user_id, kind, locale, subject, body_text, body_html,
          headers, status, attempts, failed_after_retries, next_attempt_at, created_at, updated_at)
     select v.id, v.key, v.recipient, v.user_id, v.kind, v.locale, v.subject, v.body_text,
-           v.body_html, v.headers::jsonb, 'pending', 0, false, :now, :now, :now
+           v.body_html, v.headers::jsonb, {_PENDING}, 0, false, :now, :now, :now
       from unnest(cast(:ids as uuid[]), cast(:keys as text[]), cast(:recipients as text[]),
                   cast(:user_ids as uuid[]), cast(:kinds as text[]), cast(:locales as text[]),
                   cast(:subjects as text[]), cast(:body_texts as text[]),
@@ -71,8 +78,8 @@ _CLAIM_DUE = text(
     f"""
     select {_DUE_COLUMNS}
       from email_queue e left join users u on u.id = e.user_id
-     where e.status in ('pending', 'retrying') and e.next_attempt_at <= :now
-     order by (e.kind = 'alert') desc, e.next_attempt_at, e.created_at
+     where {_DUE}
+     order by {_ALERT_FIRST}, e.next_attempt_at, e.created_at
      limit :limit
        for update of e skip locked
     """
@@ -83,8 +90,8 @@ _CLAIM_IDS = text(
     select {_DUE_COLUMNS}
       from email_queue e left join users u on u.id = e.user_id
      where e.id = any(cast(:ids as uuid[]))
-       and e.status in ('pending', 'retrying') and e.next_attempt_at <= :now
-     order by (e.kind = 'alert') desc, e.created_at
+       and {_DUE}
+     order by {_ALERT_FIRST}, e.created_at
        for update of e skip locked
     """
 )

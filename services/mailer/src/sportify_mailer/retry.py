@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from sportify_common.vocabulary import EmailStatus
+
 Rng = Callable[[], float]
 """Returns a float in [0, 1), like `random.random`."""
 
@@ -25,14 +27,6 @@ MAX_ERROR_LENGTH = 2000
 class FailureKind(StrEnum):
     TRANSIENT = "transient"
     PERMANENT = "permanent"
-
-
-class EmailStatus(StrEnum):
-    PENDING = "pending"
-    RETRYING = "retrying"
-    SENT = "sent"
-    FAILED = "failed"
-    SKIPPED = "skipped"
 
 
 @dataclass(frozen=True, slots=True)
