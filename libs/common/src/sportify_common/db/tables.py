@@ -30,6 +30,16 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import Uuid
 from sqlmodel import Field, SQLModel
 
+from sportify_common.jobs.names import JobStatus
+from sportify_common.periods import PeriodKind
+from sportify_common.vocabulary import (
+    DUE_EMAIL_STATUSES,
+    GOAL_TYPES,
+    EmailKind,
+    EmailStatus,
+    sql_literals,
+)
+
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -138,7 +148,7 @@ class UserWeeklyGoal(SQLModel, table=True):
         PrimaryKeyConstraint("user_id", "goal_type"),
         CheckConstraint("target > 0", name="target_positive"),
         CheckConstraint(
-            "goal_type in ('points', 'pullups', 'pushups', 'situps', 'running', 'cycling')",
+            f"goal_type in ({sql_literals(GOAL_TYPES)})",
             name="goal_type",
         ),
     )
@@ -153,7 +163,7 @@ class PointChallenge(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("period_kind", "period_start"),
         CheckConstraint("target_points > 0", name="target_positive"),
-        CheckConstraint("period_kind in ('weekly', 'monthly')", name="period_kind"),
+        CheckConstraint(f"period_kind in ({sql_literals(PeriodKind)})", name="period_kind"),
     )
 
     id: UUID = Field(default_factory=uuid4, sa_column=Column(Uuid, primary_key=True))
@@ -164,24 +174,30 @@ class PointChallenge(SQLModel, table=True):
 
 # --- tables owned by this system ---------------------------------------------------------
 
+# Partial index predicates and keys, from the vocabulary (the text the migrations hold).
+_RUNNING = f"status = {sql_literals([JobStatus.RUNNING])}"
+_FAILED = f"status = {sql_literals([JobStatus.FAILED])}"
+_ALERT_FIRST = f"(kind = {sql_literals([EmailKind.ALERT])}) DESC"
+_DUE = f"status in ({sql_literals(DUE_EMAIL_STATUSES)})"
+
 
 class JobRun(SQLModel, table=True):
     __tablename__ = "job_runs"
     __table_args__ = (
         UniqueConstraint("job_name", "scheduled_for"),
-        CheckConstraint("status in ('pending', 'running', 'completed', 'failed')", name="status"),
+        CheckConstraint(f"status in ({sql_literals(JobStatus)})", name="status"),
         Index("ix_job_runs_created_at", "created_at"),
         Index("ix_job_runs_job_name_started_at", "job_name", "started_at"),
         Index(
             "ix_job_runs_running_started_at",
             "started_at",
-            postgresql_where=text("status = 'running'"),
+            postgresql_where=text(_RUNNING),
         ),
         Index(
             "ix_job_runs_failed_job_name_started_at",
             "job_name",
             "started_at",
-            postgresql_where=text("status = 'failed'"),
+            postgresql_where=text(_FAILED),
         ),
     )
 
@@ -202,16 +218,14 @@ class EmailQueueEntry(SQLModel, table=True):
     __tablename__ = "email_queue"
     __table_args__ = (
         UniqueConstraint("idempotency_key"),
-        CheckConstraint(
-            "status in ('pending', 'retrying', 'sent', 'failed', 'skipped')", name="status"
-        ),
-        CheckConstraint("kind in ('weekly-summary', 'monthly-summary', 'alert')", name="kind"),
+        CheckConstraint(f"status in ({sql_literals(EmailStatus)})", name="status"),
+        CheckConstraint(f"kind in ({sql_literals(EmailKind)})", name="kind"),
         Index(
             "ix_email_queue_due",
-            text("(kind = 'alert') DESC"),
+            text(_ALERT_FIRST),
             "next_attempt_at",
             "created_at",
-            postgresql_where=text("status in ('pending', 'retrying')"),
+            postgresql_where=text(_DUE),
         ),
         Index("ix_email_queue_created_at_status", "created_at", "status"),
         Index("ix_email_queue_status", "status"),
