@@ -40,6 +40,7 @@ from sportify_common.periods import (
 )
 from sportify_common.seed import SeedPlan, seed
 from sportify_common.settings import Settings, load_settings
+from sportify_common.vocabulary import EVALUATED_PERIODS, MONTHLY, WEEKLY
 
 BARE_AGGREGATION = """
 select w.user_id, sum(a.points), count(*)
@@ -55,9 +56,9 @@ def results_phase_of(kind: str, label: str, settings: Settings) -> tuple[Period,
     """The period a `weekly` (week's Monday) or `monthly` (YYYY-MM) label names, and its
     evaluator (for the tools that run the results phase by itself)."""
     if kind == "weekly":
-        period = parse_week_start(label, settings.zone, utc_now())
+        period = parse_week_start(label, settings.zone, utc_now(), name=WEEKLY.query_param)
         return period, EVALUATORS[JobName.WEEKLY_EVENTS]
-    period = parse_month(label, settings.zone, utc_now())
+    period = parse_month(label, settings.zone, utc_now(), name=MONTHLY.query_param)
     return period, EVALUATORS[JobName.MONTHLY_EVENTS]
 
 
@@ -236,7 +237,7 @@ async def _measure(
     kind: PeriodKind, label: str, url: str, env: dict[str, str], eligible: int
 ) -> tuple[int, dict[str, Any], float, float, float, float, float]:
     path = "/api/events/weekly" if kind is PeriodKind.WEEKLY else "/api/events/monthly"
-    params = {"weekStart": label} if kind is PeriodKind.WEEKLY else {"month": label}
+    params = {EVALUATED_PERIODS[kind].query_param: label}
     with running(["aggregator", "mailer", "monitor"], env, Path("bench/results/logs")) as stack:
         await wait_ready(stack)
         cpu_before = cpu_snapshot(stack)

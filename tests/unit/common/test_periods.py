@@ -22,6 +22,7 @@ from sportify_common.periods import (
     week_of,
     wire_end,
 )
+from sportify_common.vocabulary import MONTHLY, WEEKLY
 
 BERLIN = ZoneInfo("Europe/Berlin")
 PLUS_60 = fixed_offset_zone(60)
@@ -138,7 +139,7 @@ def test_closed_periods_are_consecutive_and_oldest_first(
 
 def test_a_week_start_that_is_not_a_monday_is_refused() -> None:
     with pytest.raises(PeriodError, match="not a Monday"):
-        parse_week_start("2026-02-03", UTC, NOW)
+        parse_week_start("2026-02-03", UTC, NOW, name=WEEKLY.query_param)
 
 
 @pytest.mark.parametrize(
@@ -147,24 +148,26 @@ def test_a_week_start_that_is_not_a_monday_is_refused() -> None:
 )
 def test_a_malformed_week_start_is_refused(value: str) -> None:
     with pytest.raises(PeriodError):
-        parse_week_start(value, UTC, NOW)
+        parse_week_start(value, UTC, NOW, name=WEEKLY.query_param)
 
 
 @pytest.mark.parametrize(("week", "month"), [("9999-12-27", "9999-12"), ("0001-01-01", "0001-01")])
 def test_years_at_the_edge_of_the_calendar_are_refused(week: str, month: str) -> None:
     with pytest.raises(PeriodError, match="outside the years"):
-        parse_week_start(week, fixed_offset_zone(60), NOW)
+        parse_week_start(week, fixed_offset_zone(60), NOW, name=WEEKLY.query_param)
     with pytest.raises(PeriodError, match="outside the years"):
-        parse_month(month, fixed_offset_zone(60), NOW)
+        parse_month(month, fixed_offset_zone(60), NOW, name=MONTHLY.query_param)
 
 
 def test_a_week_that_has_not_ended_is_refused() -> None:
     with pytest.raises(PeriodError, match="has not ended"):
-        parse_week_start("2026-11-30", UTC, NOW)
+        parse_week_start("2026-11-30", UTC, NOW, name=WEEKLY.query_param)
 
 
 def test_the_week_that_ended_just_now_is_accepted() -> None:
-    week = parse_week_start("2026-11-23", UTC, datetime(2026, 11, 30, tzinfo=UTC))
+    week = parse_week_start(
+        "2026-11-23", UTC, datetime(2026, 11, 30, tzinfo=UTC), name=WEEKLY.query_param
+    )
 
     assert week.end == datetime(2026, 11, 30, tzinfo=UTC)
 
@@ -174,14 +177,14 @@ def test_the_week_that_ended_just_now_is_accepted() -> None:
 )
 def test_a_malformed_month_is_refused(value: str) -> None:
     with pytest.raises(PeriodError):
-        parse_month(value, UTC, NOW)
+        parse_month(value, UTC, NOW, name=MONTHLY.query_param)
 
 
 def test_the_current_month_is_refused_and_the_last_one_accepted() -> None:
     with pytest.raises(PeriodError):
-        parse_month("2026-11", UTC, NOW)
+        parse_month("2026-11", UTC, NOW, name=MONTHLY.query_param)
 
-    assert parse_month("2026-10", UTC, NOW).label == "2026-10"
+    assert parse_month("2026-10", UTC, NOW, name=MONTHLY.query_param).label == "2026-10"
 
 
 def test_bounds_that_are_not_a_period_are_refused() -> None:

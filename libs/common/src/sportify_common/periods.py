@@ -106,28 +106,30 @@ _WEEK_START = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _MONTH = re.compile(r"^[0-9]{4}-[0-9]{2}$")
 
 
-def parse_week_start(value: str, zone: tzinfo, now: datetime) -> Period:
+def parse_week_start(value: str, zone: tzinfo, now: datetime, *, name: str) -> Period:
+    """The week starting on the local Monday `value`; `name` is the parameter's (for errors)."""
     if not _WEEK_START.match(value):
-        raise PeriodError(f"weekStart must be a date YYYY-MM-DD, got {value!r}")
+        raise PeriodError(f"{name} must be a date YYYY-MM-DD, got {value!r}")
     try:
         day = date.fromisoformat(value)
     except ValueError as exc:
-        raise PeriodError(f"weekStart {value!r} is not a valid date") from exc
+        raise PeriodError(f"{name} {value!r} is not a valid date") from exc
     if not MIN_YEAR <= day.year <= MAX_YEAR:
-        raise PeriodError(f"weekStart {value} is outside the years {MIN_YEAR}..{MAX_YEAR}")
+        raise PeriodError(f"{name} {value} is outside the years {MIN_YEAR}..{MAX_YEAR}")
     if day.weekday() != 0:
-        raise PeriodError(f"weekStart {value} is a {day:%A}, not a Monday")
+        raise PeriodError(f"{name} {value} is a {day:%A}, not a Monday")
     return _ended(week_of(day, zone), now, "week")
 
 
-def parse_month(value: str, zone: tzinfo, now: datetime) -> Period:
+def parse_month(value: str, zone: tzinfo, now: datetime, *, name: str) -> Period:
+    """The month `value` (YYYY-MM); `name` is the parameter's (for errors)."""
     if not _MONTH.match(value):
-        raise PeriodError(f"month must be YYYY-MM, got {value!r}")
+        raise PeriodError(f"{name} must be YYYY-MM, got {value!r}")
     year, month = int(value[:4]), int(value[5:])
     if not 1 <= month <= 12:
-        raise PeriodError(f"month {value} is not a valid month")
+        raise PeriodError(f"{name} {value} is not a valid month")
     if not MIN_YEAR <= year <= MAX_YEAR:
-        raise PeriodError(f"month {value} is outside the years {MIN_YEAR}..{MAX_YEAR}")
+        raise PeriodError(f"{name} {value} is outside the years {MIN_YEAR}..{MAX_YEAR}")
     return _ended(month_of(date(year, month, 1), zone), now, "month")
 
 

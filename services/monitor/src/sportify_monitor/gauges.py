@@ -9,12 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from sportify_common.clock import Clock
 from sportify_common.metrics import Metrics
+from sportify_common.vocabulary import EmailStatus
 from sportify_monitor import queries
 from sportify_monitor.throttle import ThrottledRefresh
 
 logger = logging.getLogger("sportify.monitor.gauges")
-
-EMAIL_STATUSES = ("pending", "retrying", "sent", "failed", "skipped")
 
 
 class ScrapeGauges(ThrottledRefresh):
@@ -39,5 +38,5 @@ class ScrapeGauges(ThrottledRefresh):
             counts = await queries.gauge_counts(conn, cutoff=self._clock() - self._threshold)
         self._metrics.jobs_stuck.set(counts.stuck)
         by_status = dict(counts.email_statuses)
-        for status in sorted({*EMAIL_STATUSES, *by_status}):
+        for status in sorted({*EmailStatus, *by_status}):
             self._metrics.email_queue_messages.labels(status=status).set(by_status.get(status, 0))

@@ -40,15 +40,11 @@ from sportify_common.periods import (
     to_wire,
     wire_end,
 )
+from sportify_common.vocabulary import EVALUATED_PERIODS
 from sportify_monitor.context import Monitor
 from sportify_monitor.errors import ApiError, bad_request
 
 logger = logging.getLogger("sportify.monitor.triggers")
-
-_PERIOD_JOBS = {
-    PeriodKind.WEEKLY: JobName.WEEKLY_EVENTS,
-    PeriodKind.MONTHLY: JobName.MONTHLY_EVENTS,
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +58,8 @@ def status_url(run_id: UUID) -> str:
 
 
 def period_fields(period: Period) -> dict[str, str]:
-    prefix = "week" if period.kind is PeriodKind.WEEKLY else "month"
-    return {f"{prefix}Start": to_wire(period.start), f"{prefix}End": wire_end(period)}
+    keys = EVALUATED_PERIODS[period.kind]
+    return {keys.start_key: to_wire(period.start), keys.end_key: wire_end(period)}
 
 
 def target_period(monitor: Monitor, kind: PeriodKind, explicit: str | None) -> Period:
@@ -71,13 +67,13 @@ def target_period(monitor: Monitor, kind: PeriodKind, explicit: str | None) -> P
     zone = monitor.settings.zone
     if explicit is None:
         return latest_closed(kind, now, zone)
-    name = "weekStart" if kind is PeriodKind.WEEKLY else "month"
+    name = EVALUATED_PERIODS[kind].query_param
     if not explicit.isascii():  # `\d` and int() take other scripts' digits
         raise bad_request(f"{name} must use the digits 0-9, got {explicit[:40]!r}")
     try:
         if kind is PeriodKind.WEEKLY:
-            return parse_week_start(explicit, zone, now)
-        return parse_month(explicit, zone, now)
+            return parse_week_start(explicit, zone, now, name=name)
+        return parse_month(explicit, zone, now, name=name)
     except PeriodError as exc:
         raise bad_request(str(exc)) from exc
     except (ValueError, OverflowError) as exc:  # e.g. 9999-12: its end is past year 9999
@@ -88,7 +84,7 @@ async def trigger_period(
     monitor: Monitor, kind: PeriodKind, *, force: bool, explicit: str | None
 ) -> Answer:
     period = target_period(monitor, kind, explicit)
-    job_name = _PERIOD_JOBS[kind]
+    job_name = EVALUATED_PERIODS[kind].job
     extras = period_fields(period)
 
     def command(run_id: UUID) -> WireModel:

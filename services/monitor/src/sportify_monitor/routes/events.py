@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from sportify_common.jobs.names import Trigger
-from sportify_common.periods import PeriodKind
+from sportify_common.vocabulary import MONTHLY, WEEKLY
 from sportify_monitor import triggers
 from sportify_monitor.cleanup import cleanup_now, result_of
 from sportify_monitor.deps import CronAuth, MonitorDep
@@ -28,10 +28,10 @@ def _json(answer: triggers.Answer) -> JSONResponse:
 async def weekly(
     monitor: MonitorDep,
     force: Force = None,
-    week_start: Annotated[str | None, Query(alias="weekStart", max_length=32)] = None,
+    week_start: Annotated[str | None, Query(alias=WEEKLY.query_param, max_length=32)] = None,
 ) -> JSONResponse:
     answer = await triggers.trigger_period(
-        monitor, PeriodKind.WEEKLY, force=parse_flag("force", force), explicit=week_start
+        monitor, WEEKLY.kind, force=parse_flag("force", force), explicit=week_start
     )
     return _json(answer)
 
@@ -40,10 +40,10 @@ async def weekly(
 async def monthly(
     monitor: MonitorDep,
     force: Force = None,
-    month: Annotated[str | None, Query(max_length=32)] = None,
+    month: Annotated[str | None, Query(alias=MONTHLY.query_param, max_length=32)] = None,
 ) -> JSONResponse:
     answer = await triggers.trigger_period(
-        monitor, PeriodKind.MONTHLY, force=parse_flag("force", force), explicit=month
+        monitor, MONTHLY.kind, force=parse_flag("force", force), explicit=month
     )
     return _json(answer)
 
