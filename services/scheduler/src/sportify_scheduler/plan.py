@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from typing import Final
 
 from sportify_common.jobs.names import JobName
 from sportify_common.periods import Period, PeriodKind, latest_closed
+from sportify_common.vocabulary import EVALUATED_BY_JOB
 
-PERIOD_KINDS: dict[JobName, PeriodKind] = {
-    JobName.WEEKLY_EVENTS: PeriodKind.WEEKLY,
-    JobName.MONTHLY_EVENTS: PeriodKind.MONTHLY,
+PERIOD_KINDS: Final[Mapping[JobName, PeriodKind]] = {
+    job: evaluated.kind for job, evaluated in EVALUATED_BY_JOB.items()
 }
+"""The evaluation jobs and the kind of period each closes: a view of the vocabulary's mapping."""
 
 
 @dataclass(frozen=True, slots=True)
