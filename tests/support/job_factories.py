@@ -10,6 +10,7 @@ from uuid import UUID, uuid4
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from sportify_common.vocabulary import EmailKind, EmailStatus
 from tests.support.ids import random_email, random_name
 
 
@@ -53,8 +54,8 @@ async def insert_email(
     engine: AsyncEngine,
     *,
     created_at: datetime,
-    status: str = "sent",
-    kind: str = "weekly-summary",
+    status: str = EmailStatus.SENT,
+    kind: str = EmailKind.WEEKLY_SUMMARY,
     attempts: int = 1,
     failed_after_retries: bool = False,
     error: str | None = None,

@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from sportify_common.messages import EmailKind, EmailRequested
+from sportify_common.vocabulary import EmailStatus
 from tests.support.ids import random_email, random_name
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
@@ -102,7 +103,7 @@ async def insert_emails(
     next_attempt_at: datetime | None = None,
     user_id: UUID | None = None,
     recipient: str | None = None,
-    status: str = "pending",
+    status: str = EmailStatus.PENDING,
     attempts: int = 0,
 ) -> list[UUID]:
     """Queue `count` rows directly (bypassing the broker); returns their ids in order."""

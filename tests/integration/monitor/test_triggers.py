@@ -15,6 +15,7 @@ from sportify_common.jobs.names import JobName, JobStatus
 from sportify_common.messages import JobFinished, RoutingKey
 from sportify_common.periods import PeriodKind, from_wire, latest_closed, to_wire, wire_end
 from sportify_common.settings import Settings
+from sportify_common.vocabulary import EVALUATED_BY_JOB
 from tests.integration.monitor.conftest import (
     ADMIN,
     CRON,
@@ -34,14 +35,14 @@ def aggregator(engine: AsyncEngine, settings: Settings, *, fail: bool = False) -
 
     async def handle(body: dict[str, Any], broker: RabbitBroker) -> None:
         run_id = UUID(body["jobRunId"])
-        prefix = "week" if body["jobName"] == JobName.WEEKLY_EVENTS else "month"
+        keys = EVALUATED_BY_JOB[JobName(body["jobName"])]
         result = {
             "status": "ok",
             "skipped": False,
             "jobRunId": str(run_id),
             "processedUsers": 3,
-            f"{prefix}Start": to_wire(from_wire(body["periodStart"])),
-            f"{prefix}End": to_wire(from_wire(body["periodEnd"]) - timedelta(milliseconds=1)),
+            keys.start_key: to_wire(from_wire(body["periodStart"])),
+            keys.end_key: to_wire(from_wire(body["periodEnd"]) - timedelta(milliseconds=1)),
             "emailSummary": {"queued": 2, "skipped": {"no-email-address": 1}},
             "emailResults": [{"userId": "u1", "status": "queued"}],
         }

@@ -31,6 +31,7 @@ from sportify_common.jobs.names import JobStatus
 from sportify_common.messages import JobFinished, RoutingKey
 from sportify_common.settings import Settings
 from sportify_common.tokens import sign_unsubscribe
+from sportify_common.vocabulary import EmailStatus
 from tests.integration.monitor.conftest import Handler, monitor_client, publish_message, stand_in
 from tests.support.job_factories import insert_job_run, insert_user
 
@@ -96,7 +97,7 @@ def mail_store(engine: AsyncEngine, published: list[str]) -> Handler:
                         locale, subject, body_text, body_html, status, attempts,
                         failed_after_retries, next_attempt_at, created_at, updated_at)
                     values (:id, :key, :recipient, null, :kind, :locale, :subject, :text,
-                            :html, 'pending', 0, false, now(), now(), now())
+                            :html, :status, 0, false, now(), now(), now())
                     on conflict (idempotency_key) do nothing
                     """
                 ),
@@ -109,6 +110,7 @@ def mail_store(engine: AsyncEngine, published: list[str]) -> Handler:
                     "subject": body["subject"],
                     "text": body["bodyText"],
                     "html": body["bodyHtml"],
+                    "status": EmailStatus.PENDING.value,
                 },
             )
 

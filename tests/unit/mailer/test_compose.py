@@ -12,6 +12,7 @@ from uuid import uuid4
 from hypothesis import given, settings, strategies as st
 
 from sportify_common.emails.headers import safe_header_value
+from sportify_common.vocabulary import EmailKind
 from sportify_mailer.compose import OutgoingEmail, compose, message_domain
 from sportify_mailer.records import DueEmail
 
@@ -21,10 +22,10 @@ NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 def _email(**changes: object) -> DueEmail:
     values: dict[str, object] = {
         "id": uuid4(),
-        "idempotency_key": "weekly-summary:u:2026-02-23",
+        "idempotency_key": f"{EmailKind.WEEKLY_SUMMARY}:u:2026-02-23",
         "recipient": "ada@example.test",
         "user_id": None,
-        "kind": "weekly-summary",
+        "kind": EmailKind.WEEKLY_SUMMARY,
         "subject": "Deine Woche",
         "body_text": "Hallo Ada",
         "body_html": "<p>Hallo Ada</p>",
