@@ -85,7 +85,7 @@ async def _queue_rows(url: str, count: int) -> None:
                     "id": uuid4(),
                     "key": f"bench:{start + i}",
                     "recipient": f"user{start + i}@example.test",
-                    "kind": "weekly-summary",
+                    "kind": EmailKind.WEEKLY_SUMMARY.value,
                     "headers": json.dumps(
                         {
                             "List-Unsubscribe": "<http://localhost:8000/api/unsubscribe?token=x>",

@@ -23,19 +23,44 @@ from asgi_lifespan import LifespanManager
 from pydantic import SecretStr
 
 from sportify_common.db.migrate import upgrade_to_head
+from sportify_common.jobs.names import JobName, JobStatus
+from sportify_common.messages import EmailKind
 from sportify_common.settings import load_settings
+from sportify_common.vocabulary import EmailStatus, sql_literals
 from sportify_monitor.app import create_app
 
 TOKEN = "bench-admin-token"  # noqa: S105 - a throwaway token for the benchmark app
 
+# The vocabulary's words as SQL literals, for the fill statements below.
+_JOBS = sql_literals(JobName)
+_COMPLETED, _FAILED, _RUNNING, _PENDING = (
+    sql_literals([s])
+    for s in (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.RUNNING, JobStatus.PENDING)
+)
+_DISPATCH = sql_literals([JobName.EMAILS_DISPATCH])
+_WEEKLY, _MONTHLY, _ALERT = (
+    sql_literals([k])
+    for k in (EmailKind.WEEKLY_SUMMARY, EmailKind.MONTHLY_SUMMARY, EmailKind.ALERT)
+)
+_E_PENDING, _E_RETRYING, _E_SENT, _E_FAILED, _E_SKIPPED = (
+    sql_literals([s])
+    for s in (
+        EmailStatus.PENDING,
+        EmailStatus.RETRYING,
+        EmailStatus.SENT,
+        EmailStatus.FAILED,
+        EmailStatus.SKIPPED,
+    )
+)
+
 # Realistic mixes: nearly every run completes; a few fail; a handful of recent runs are live.
-FILL_JOB_RUNS = """
+FILL_JOB_RUNS = f"""
 insert into job_runs (id, job_name, scheduled_for, status, started_at, completed_at, metadata,
                       created_at)
 select gen_random_uuid(),
-       (array['weekly-events', 'monthly-events', 'emails-dispatch', 'cleanup'])[1 + (i % 4)],
+       (array[{_JOBS}])[1 + (i % 4)],
        ts,
-       case when i % 50 = 0 then 'failed' else 'completed' end,
+       case when i % 50 = 0 then {_FAILED} else {_COMPLETED} end,
        ts + interval '1 second',
        ts + interval '5 seconds',
        jsonb_build_object('trigger', 'cron', 'attempt', 1),
@@ -43,32 +68,32 @@ select gen_random_uuid(),
   from (select i, now() - (i * (interval '2 years' / $1::int)) as ts
           from generate_series(1, $1::int) as i) as s
 """
-LIVE_RUNS = """
+LIVE_RUNS = f"""
 insert into job_runs (id, job_name, scheduled_for, status, started_at, metadata, created_at)
-select gen_random_uuid(), 'emails-dispatch', now() + i * interval '1 second',
-       case when i <= 3 then 'running' else 'pending' end,
+select gen_random_uuid(), {_DISPATCH}, now() + i * interval '1 second',
+       case when i <= 3 then {_RUNNING} else {_PENDING} end,
        case when i <= 3 then now() - i * interval '40 minutes' else null end,
-       '{}'::jsonb, now() - i * interval '40 minutes'
+       '{{}}'::jsonb, now() - i * interval '40 minutes'
   from generate_series(1, 6) as i
 """
-FILL_EMAILS = """
+FILL_EMAILS = f"""
 insert into email_queue (id, idempotency_key, recipient, user_id, kind, locale, subject, body_text,
                          body_html, status, attempts, error, failed_after_retries,
                          next_attempt_at, created_at, updated_at, sent_at)
 select gen_random_uuid(), 'bench:' || i, 'user' || (i % 50000) || '@example.test', null,
-       case when i % 100 = 0 then 'alert' when i % 5 = 0 then 'monthly-summary'
-            else 'weekly-summary' end,
+       case when i % 100 = 0 then {_ALERT} when i % 5 = 0 then {_MONTHLY}
+            else {_WEEKLY} end,
        'de', 'Deine Woche bei Sportify', 'text', '<p>html</p>',
        st,
-       case when st = 'failed' then 3 when st = 'retrying' then 1 else 1 end,
-       case when st in ('failed', 'retrying') then '451 4.3.0 try again' else null end,
-       st = 'failed' and i % 2 = 0,
+       case when st = {_E_FAILED} then 3 when st = {_E_RETRYING} then 1 else 1 end,
+       case when st in ({_E_FAILED}, {_E_RETRYING}) then '451 4.3.0 try again' else null end,
+       st = {_E_FAILED} and i % 2 = 0,
        ts, ts, ts,
-       case when st = 'sent' then ts + interval '2 seconds' else null end
+       case when st = {_E_SENT} then ts + interval '2 seconds' else null end
   from (select i, now() - (i * (interval '2 years' / $1::int)) as ts,
-               case when i % 97 = 0 then 'failed' when i % 89 = 0 then 'skipped'
-                    when i < 200 and i % 7 = 0 then 'retrying'
-                    when i < 100 and i % 5 = 0 then 'pending' else 'sent' end as st
+               case when i % 97 = 0 then {_E_FAILED} when i % 89 = 0 then {_E_SKIPPED}
+                    when i < 200 and i % 7 = 0 then {_E_RETRYING}
+                    when i < 100 and i % 5 = 0 then {_E_PENDING} else {_E_SENT} end as st
           from generate_series(1, $1::int) as i) as s
 """
 

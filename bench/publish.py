@@ -43,7 +43,7 @@ def summary_sized(count: int) -> list[EmailRequested]:
     """Sizes of a real weekly summary: ~600 characters of text, ~860 of HTML, a signed link."""
     return [
         EmailRequested(
-            idempotency_key=f"weekly-summary:{uuid4()}:2026-11-23",
+            idempotency_key=f"{EmailKind.WEEKLY_SUMMARY}:{uuid4()}:2026-11-23",
             kind=EmailKind.WEEKLY_SUMMARY,
             recipient=f"user{n}@example.org",
             user_id=uuid4(),
