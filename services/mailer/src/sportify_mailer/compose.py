@@ -4,8 +4,8 @@ Every header value passes through `safe_header_value` (no CR/LF or other control
 and non-ASCII values are RFC 2047-encoded, so nothing from a row can inject a header.
 The message always has the same shape (multipart/alternative: a text/plain and a text/html
 part, both UTF-8 quoted-printable), so it is written out directly: header lines as they are,
-bodies through binascii's C quoted-printable encoder. The stdlib generator took ~0.5 ms per
-summary (header folding, a pure-Python body encoder), a tenth of that is left. The tests
+bodies through binascii's C quoted-printable encoder, at a fraction of the stdlib generator's
+cost (its header folding and pure-Python body encoder; figures in bench/README.md). The tests
 parse the bytes back with the stdlib parser and compare with a reference built by it.
 """
 

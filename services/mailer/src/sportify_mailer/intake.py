@@ -1,10 +1,9 @@
 """The mailer's intake (SPEC 4.4, 7): a raw aio-pika consumer storing `email.requested` in batches.
 
-Why not a FastStream subscriber: at a weekly run's volume (about 100,000 messages of ~5 KB)
-FastStream's per-message chain (middlewares, decoding, dependency injection, one ack per
-message) caps the intake at ~4,000 msg/s even with a no-op handler (~1,600 msg/s with the
-store), which alone took longer than the whole run may take. Consuming with aio-pika directly
-and acknowledging a committed batch with ONE `ack(multiple=True)` stores ~12,500 msg/s.
+Why not a FastStream subscriber: at a weekly run's volume its per-message chain (middlewares,
+decoding, dependency injection, one ack per message) made storing the summaries alone take
+longer than the whole run may take; consuming with aio-pika directly and acknowledging a
+committed batch with ONE `ack(multiple=True)` does not (figures in bench/README.md).
 
 The failure policy is the one of `sportify_common.consumers`, message by message:
 
