@@ -29,7 +29,6 @@ from bench.support import (
 )
 from sportify_aggregator.evaluation import EVALUATORS, Evaluator
 from sportify_common.clock import utc_now
-from sportify_common.jobs.names import JobName
 from sportify_common.periods import (
     Period,
     PeriodKind,
@@ -55,11 +54,11 @@ BARE_AGGREGATION_NAMED = BARE_AGGREGATION.replace("$1", ":start").replace("$2", 
 def results_phase_of(kind: str, label: str, settings: Settings) -> tuple[Period, Evaluator]:
     """The period a `weekly` (week's Monday) or `monthly` (YYYY-MM) label names, and its
     evaluator (for the tools that run the results phase by itself)."""
-    if kind == "weekly":
+    if kind == WEEKLY.kind:
         period = parse_week_start(label, settings.zone, utc_now(), name=WEEKLY.query_param)
-        return period, EVALUATORS[JobName.WEEKLY_EVENTS]
+        return period, EVALUATORS[WEEKLY.job]
     period = parse_month(label, settings.zone, utc_now(), name=MONTHLY.query_param)
-    return period, EVALUATORS[JobName.MONTHLY_EVENTS]
+    return period, EVALUATORS[MONTHLY.job]
 
 
 # Earlier periods' results, one row per user and period, shaped like the real ones (`--history`).
