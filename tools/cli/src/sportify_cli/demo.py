@@ -20,15 +20,15 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from sportify_cli.database import migrate
+from sportify_cli.demo_data import ATHLETES, insert_demo_data
+from sportify_cli.demo_sink import EmlFolderSink
+from sportify_cli.devtree import start_tree, stop_tree
+from sportify_cli.trigger import monitor_url
 from sportify_common.clock import utc_now
-from sportify_common.db.admin import migrate
 from sportify_common.db.engine import create_engine
-from sportify_common.demo_data import ATHLETES, insert_demo_data
-from sportify_common.demo_sink import EmlFolderSink
-from sportify_common.devtree import start_tree, stop_tree
 from sportify_common.periods import PeriodKind, latest_closed
 from sportify_common.settings import Settings, load_settings
-from sportify_common.trigger import monitor_url
 
 
 def run_demo(settings: Settings) -> int:
