@@ -11,7 +11,7 @@ from faststream.rabbit.prometheus import RabbitPrometheusMiddleware
 from pamqp.commands import Basic
 from prometheus_client import CollectorRegistry
 
-from sportify_common.bulk_publish import Outgoing, publish_batch
+from sportify_common.amqp_direct.publish import Outgoing, publish_batch
 from sportify_common.messages import RoutingKey, WireModel
 from sportify_common.topology import CONSUMERS, Topology
 
@@ -104,7 +104,7 @@ async def publish_many(
     (returned) message raises `UnroutableMessageError` (job.finished excepted, as in
     `publish`). The messages go out on the broker's default channel (the one `publish`
     uses, publisher confirms on), `batch_size` at a time in one socket write each
-    (`bulk_publish`), without FastStream's per-message middleware and encoding chain.
+    (`amqp_direct.publish`), without FastStream's per-message middleware and encoding chain.
     Confirms are awaited per batch, so at most `batch_size` messages are unconfirmed at
     once; a nacked message raises `aiormq.exceptions.DeliveryError`. When this returns,
     every message is confirmed.
