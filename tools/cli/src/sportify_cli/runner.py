@@ -1,11 +1,11 @@
 """Serving a service: every service's `create_app(settings)` returns an ASGI app.
 
-The four composition roots are imported here by name, so the import graph (and
-import-linter) sees that the CLI sits above every service.
-
 The monitor's is FastAPI on MONITOR_PORT; the others are FastStream apps (AsgiFastStream)
 whose HTTP side serves `/metrics` and `/healthz` on METRICS_PORT. uvicorn turns SIGTERM
 into a lifespan shutdown, which stops consuming and lets in-flight handlers finish.
+
+The four composition roots are imported here by name, so the import graph (and
+import-linter) sees that the CLI sits above every service.
 """
 
 from __future__ import annotations
