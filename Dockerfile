@@ -22,12 +22,14 @@ COPY services/scheduler/pyproject.toml services/scheduler/pyproject.toml
 COPY services/aggregator/pyproject.toml services/aggregator/pyproject.toml
 COPY services/mailer/pyproject.toml services/mailer/pyproject.toml
 COPY services/monitor/pyproject.toml services/monitor/pyproject.toml
+COPY tools/cli/pyproject.toml tools/cli/pyproject.toml
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev --no-install-workspace
 
 # Then the workspace members, installed as regular (non-editable) packages into the venv.
 COPY libs libs
 COPY services services
+COPY tools tools
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev --no-editable
 

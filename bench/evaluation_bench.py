@@ -28,6 +28,7 @@ from bench.support import (
     wait_ready,
 )
 from sportify_aggregator.evaluation import EVALUATORS, Evaluator
+from sportify_cli.seed import SeedPlan, seed
 from sportify_common.clock import utc_now
 from sportify_common.periods import (
     Period,
@@ -37,7 +38,6 @@ from sportify_common.periods import (
     parse_month,
     parse_week_start,
 )
-from sportify_common.seed import SeedPlan, seed
 from sportify_common.settings import Settings, load_settings
 from sportify_common.vocabulary import EVALUATED_PERIODS, MONTHLY, WEEKLY
 

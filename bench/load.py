@@ -51,9 +51,9 @@ from bench.support import (
     throwaway_database,
     wait_ready,
 )
+from sportify_cli.seed import SeedPlan, seed
 from sportify_common.clock import utc_now
 from sportify_common.periods import PeriodKind, latest_closed
-from sportify_common.seed import SeedPlan, seed
 from sportify_common.settings import load_settings
 
 HEADERS = {"Authorization": f"Bearer {CRON_SECRET}"}  # admin falls back to the cron secret

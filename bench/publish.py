@@ -3,7 +3,7 @@
 Publishes N summary-sized `email.requested` messages (persistent, mandatory, confirmed) into a
 throwaway namespace on AMQP_URL (default amqp://guest:guest@127.0.0.1:5672/) twice: message by
 message through aiormq's `basic_publish` (confirms awaited per 500, the aggregator's path before
-`bulk_publish`), then through `publish_many` (a batch per socket write). Prints wall time and the
+`amqp_direct.publish`), then through `publish_many` (a batch per socket write). Prints wall time and the
 CPU seconds of this process and of RabbitMQ per message. The queue is purged between the two.
 """
 

@@ -157,7 +157,7 @@ def running(services: list[str], env: dict[str, str], log_dir: Path) -> Iterator
             service_env = {**env, "METRICS_PORT": str(free_port())}
             log = (log_dir / f"{service}.log").open("wb")
             stack.processes[service] = subprocess.Popen(  # noqa: S603 - our own entry point
-                [sys.executable, "-m", "sportify_common.cli", "run", service],
+                [sys.executable, "-m", "sportify_cli.cli", "run", service],
                 env=service_env,
                 stdout=log,
                 stderr=subprocess.STDOUT,

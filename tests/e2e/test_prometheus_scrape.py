@@ -107,7 +107,7 @@ async def test_prometheus_scrapes_the_completed_weekly_run_from_a_dev_stack(
         METRICS_PORT=str(base),
     )
     processes.append(
-        _start([sys.executable, "-m", "sportify_common.cli", "dev"], env, tmp_path / "dev.log")
+        _start([sys.executable, "-m", "sportify_cli.cli", "dev"], env, tmp_path / "dev.log")
     )
     monitor = f"127.0.0.1:{env['MONITOR_PORT']}"
     async with httpx.AsyncClient(timeout=60) as client:

@@ -16,10 +16,10 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from sportify_cli.seed import SeedPlan, seed
 from sportify_common.clock import utc_now
 from sportify_common.messages import RoutingKey
 from sportify_common.periods import Period, PeriodKind, latest_closed
-from sportify_common.seed import SeedPlan, seed
 from sportify_common.settings import Settings, load_settings
 from sportify_common.topology import Topology
 from tests.support.mail_factories import email_requested

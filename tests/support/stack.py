@@ -1,4 +1,4 @@
-"""The services as real processes (`python -m sportify_common.cli run <svc>`), for e2e and
+"""The services as real processes (`python -m sportify_cli.cli run <svc>`), for e2e and
 fault tests: configured through the environment exactly as in production."""
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ class ServiceStack:
         env = {**self.env, "METRICS_PORT": str(free_port()), **extra}
         with (self.log_dir / f"{key}.log").open("ab") as log:  # the child keeps its own copy
             process = subprocess.Popen(  # noqa: S603 - our own entry point
-                [sys.executable, "-m", "sportify_common.cli", "run", service],
+                [sys.executable, "-m", "sportify_cli.cli", "run", service],
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,

@@ -12,7 +12,7 @@ import pytest
 from aiormq.abc import ArgumentsType, ConfirmationFrameType, DeliveredMessage
 from pamqp.commands import Basic
 
-from sportify_common.bulk_publish import Outgoing, publish_batch
+from sportify_common.amqp_direct.publish import Outgoing, publish_batch
 
 pytestmark = pytest.mark.integration
 

@@ -11,7 +11,7 @@ from faststream.rabbit.prometheus import RabbitPrometheusMiddleware
 from pamqp.commands import Basic
 from prometheus_client import CollectorRegistry
 
-from sportify_common.bulk_publish import Outgoing, publish_batch
+from sportify_common.amqp_direct.publish import Outgoing, publish_batch
 from sportify_common.messages import RoutingKey, WireModel
 from sportify_common.topology import CONSUMERS, Topology
 
@@ -104,7 +104,7 @@ async def publish_many(
     (returned) message raises `UnroutableMessageError` (job.finished excepted, as in
     `publish`). The messages go out on the broker's default channel (the one `publish`
     uses, publisher confirms on), `batch_size` at a time in one socket write each
-    (`bulk_publish`), without FastStream's per-message middleware and encoding chain.
+    (`amqp_direct.publish`), without FastStream's per-message middleware and encoding chain.
     Confirms are awaited per batch, so at most `batch_size` messages are unconfirmed at
     once; a nacked message raises `aiormq.exceptions.DeliveryError`. When this returns,
     every message is confirmed.
@@ -140,20 +140,20 @@ async def publish_many(
 
 async def delete_namespace(amqp_url: str, namespace: str) -> None:
     """Delete a namespace's durable queues, DLQs and exchanges (tests and benchmarks use
-    throwaway namespaces; quorum queues left behind pile up in a shared RabbitMQ)."""
-    import aio_pika
+    throwaway namespaces; quorum queues left behind pile up in a shared RabbitMQ).
 
-    from sportify_common.runner import SERVICES
+    The durable queues are those of `CONSUMERS` (what `declare_topology` declares); every
+    other queue is exclusive or auto-deleted with its connection."""
+    import aio_pika
 
     topology = Topology(namespace)
     connection = await aio_pika.connect(amqp_url, timeout=10)
     try:
         channel = await connection.channel()
-        for service in SERVICES:
-            for key in RoutingKey:
-                name = topology.queue_name(service, key)
-                await channel.queue_delete(name)
-                await channel.queue_delete(f"{name}.dlq")
+        for service, key in CONSUMERS:
+            name = topology.queue_name(service, key)
+            await channel.queue_delete(name)
+            await channel.queue_delete(f"{name}.dlq")
         await channel.exchange_delete(topology.exchange.name)
         await channel.exchange_delete(topology.dead_letter_exchange.name)
     finally:

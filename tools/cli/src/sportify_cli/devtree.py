@@ -33,7 +33,7 @@ def start_tree(
     children: dict[str, subprocess.Popen[bytes]] = {}
     for service, child_env in child_environments(settings, base).items():
         children[service] = subprocess.Popen(  # noqa: S603 - our own entry point
-            [sys.executable, "-m", "sportify_common.cli", "run", service], env=child_env
+            [sys.executable, "-m", "sportify_cli.cli", "run", service], env=child_env
         )
         logger.info("started %s (pid %d)", service, children[service].pid)
     return children

@@ -8,6 +8,7 @@ import sys
 import httpx
 
 from sportify_common.settings import Settings
+from sportify_common.vocabulary import MONTHLY, WEEKLY
 
 PATHS = {
     "weekly": "/api/events/weekly",
@@ -29,9 +30,9 @@ def trigger_params(
     if force:
         params["force"] = "true"
     if week_start and job == "weekly":
-        params["weekStart"] = week_start
+        params[WEEKLY.query_param] = week_start
     if month and job == "monthly":
-        params["month"] = month
+        params[MONTHLY.query_param] = month
     if limit is not None and job == "dispatch":
         params["limit"] = str(limit)
     return params

@@ -16,6 +16,7 @@ from sqlalchemy import text
 from sportify_common.clock import utc_now
 from sportify_common.db.engine import create_engine
 from sportify_common.settings import Settings
+from sportify_common.vocabulary import ACTIVITY_TYPES
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +32,10 @@ class SeedPlan:
 
 
 ACTIVITIES_PER_WORKOUT = 3
+
+SEEDED_ACTIVITY_TYPES = (*ACTIVITY_TYPES, "yoga")
+"""Picked uniformly: every type with a total, and yoga, a type without one (it only earns points)."""
+_SEEDED_TYPES_ARRAY = "array[" + ", ".join(f"'{t}'" for t in SEEDED_ACTIVITY_TYPES) + "]"
 
 _STATEMENTS = (
     # numbered users: n = 1..N
@@ -83,7 +88,7 @@ _STATEMENTS = (
     insert into workouts (id, user_id, start_time, title, created_at)
     select id, user_id, start_time, 'Workout', start_time from seed_workouts
     """,
-    """
+    f"""
     insert into workout_activities (id, workout_id, activity_type, quantity, points)
     select gen_random_uuid(), workout_id, activity_type, quantity,
            quantity * case activity_type
@@ -98,8 +103,8 @@ _STATEMENTS = (
                       else floor(5 + random() * 40)::numeric end as quantity
             from (
                 select w.id as workout_id,
-                       (array['pullups', 'pushups', 'situps', 'running', 'cycling', 'yoga'])
-                           [1 + floor(random() * 6)::int] as activity_type
+                       ({_SEEDED_TYPES_ARRAY})
+                           [1 + floor(random() * {len(SEEDED_ACTIVITY_TYPES)})::int] as activity_type
                   from seed_workouts w
                   cross join generate_series(1, :activities_per_workout) a
             ) picked

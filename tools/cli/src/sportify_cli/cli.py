@@ -8,8 +8,8 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from sportify_cli.runner import SERVICES
 from sportify_common.logs import configure_logging
-from sportify_common.runner import SERVICES
 from sportify_common.settings import Settings, SettingsError, load_settings
 
 logger = logging.getLogger("sportify")
@@ -63,25 +63,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     match args.command:
         case "migrate":
-            from sportify_common.db.admin import migrate
+            from sportify_cli.database import migrate
 
             asyncio.run(migrate(settings))
             return 0
         case "run":
-            from sportify_common.runner import serve
+            from sportify_cli.runner import serve
 
             serve(args.service, settings)
             return 0
         case "dev":
-            from sportify_common.devtree import run_dev
+            from sportify_cli.devtree import run_dev
 
             return run_dev(settings)
         case "demo":
-            from sportify_common.demo import run_demo
+            from sportify_cli.demo import run_demo
 
             return run_demo(settings)
         case "trigger":
-            from sportify_common.trigger import trigger
+            from sportify_cli.trigger import trigger
 
             return trigger(
                 settings,
@@ -92,7 +92,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
                 limit=args.limit,
             )
         case "seed":
-            from sportify_common.seed import SeedPlan, seed
+            from sportify_cli.seed import SeedPlan, seed
 
             plan = SeedPlan(
                 users=args.users,

@@ -20,15 +20,16 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from sportify_cli.database import migrate
+from sportify_cli.demo_data import ATHLETES, insert_demo_data
+from sportify_cli.demo_sink import EmlFolderSink
+from sportify_cli.devtree import start_tree, stop_tree
+from sportify_cli.trigger import monitor_url
 from sportify_common.clock import utc_now
-from sportify_common.db.admin import migrate
 from sportify_common.db.engine import create_engine
-from sportify_common.demo_data import ATHLETES, insert_demo_data
-from sportify_common.demo_sink import EmlFolderSink
-from sportify_common.devtree import start_tree, stop_tree
 from sportify_common.periods import PeriodKind, latest_closed
 from sportify_common.settings import Settings, load_settings
-from sportify_common.trigger import monitor_url
+from sportify_common.vocabulary import MONTHLY, WEEKLY, EmailStatus, EvaluatedPeriod
 
 
 def run_demo(settings: Settings) -> int:
@@ -73,15 +74,15 @@ async def _demo(settings: Settings, env: dict[str, str], sink: EmlFolderSink | N
                 f"4. Weekly evaluation of the week starting {week.label} (POST /api/events/weekly?force=true)"
             )
             weekly = await _trigger(
-                settings, "/api/events/weekly", {"force": "true", "weekStart": week.label}
+                settings, "/api/events/weekly", {"force": "true", WEEKLY.query_param: week.label}
             )
-            _print_run(weekly, "week")
+            _print_run(weekly, WEEKLY, "week")
             await _print_weekly(engine, week.start)
             _say(f"5. Monthly evaluation of {month.label} (POST /api/events/monthly?force=true)")
             monthly = await _trigger(
-                settings, "/api/events/monthly", {"force": "true", "month": month.label}
+                settings, "/api/events/monthly", {"force": "true", MONTHLY.query_param: month.label}
             )
-            _print_run(monthly, "month")
+            _print_run(monthly, MONTHLY, "month")
             await _print_monthly(engine, month.start)
             _say("6. Emails")
             queued = weekly["emailSummary"]["queued"] + monthly["emailSummary"]["queued"]
@@ -126,10 +127,10 @@ async def _trigger(settings: Settings, path: str, params: dict[str, str]) -> dic
     return body
 
 
-def _print_run(body: dict[str, Any], noun: str) -> None:
+def _print_run(body: dict[str, Any], period: EvaluatedPeriod, noun: str) -> None:
     print(
         f"   run {body['jobRunId']}: {body['processedUsers']} users processed, "
-        f"{noun} {body[noun + 'Start']} .. {body[noun + 'End']}"
+        f"{noun} {body[period.start_key]} .. {body[period.end_key]}"
     )
     summary = body.get("emailSummary", {})
     skipped = ", ".join(f"{k}: {v}" for k, v in summary.get("skipped", {}).items()) or "none"
@@ -225,7 +226,10 @@ async def _print_emails(
                 )
             ).all()
         counts = {status: int(n) for status, n in rows}
-        settled = sum(counts.get(status, 0) for status in ("sent", "failed", "skipped"))
+        settled = sum(
+            counts.get(status, 0)
+            for status in (EmailStatus.SENT, EmailStatus.FAILED, EmailStatus.SKIPPED)
+        )
         if settled >= expected:
             break
         await asyncio.sleep(0.5)

@@ -10,7 +10,7 @@ message id for a returned message) and marshalled into one `ChannelFrame`: ~60 Â
 
 It uses aiormq's channel state directly (`lock`, `delivery_tag`, `confirmations`,
 `message_id_delivery_tag`, `write_queue`, `number`, `create_future`, `_split_body`), checked
-against the version locked in uv.lock; a test pins `SUPPORTED_AIORMQ`, so an upgrade fails
+against the version locked in uv.lock; a test pins `SUPPORTED_AIORMQ` (see README.md here), so an upgrade fails
 the tests instead of silently changing how confirms are counted.
 """
 
