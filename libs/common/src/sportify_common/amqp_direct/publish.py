@@ -2,11 +2,10 @@
 
 aiormq's `basic_publish` hands every message to the connection's writer task through a queue,
 under the channel lock and a timeout scope, and the writer sends it with its own socket write.
-For a burst of summary emails that is the aggregator's largest cost: ~200 µs of CPU per
-message on an idle machine and up to ~300 µs with both cores busy (py-spy: a third of the
-aggregator's CPU in a 100k-user run was that path). Here a batch is registered for confirms
-exactly as `basic_publish` registers one message (next delivery tag, confirmation future,
-message id for a returned message) and marshalled into one `ChannelFrame`: ~60 µs per message.
+For a burst of summary emails that is the aggregator's largest cost (figures in
+bench/README.md). Here a batch is registered for confirms exactly as `basic_publish`
+registers one message (next delivery tag, confirmation future, message id for a returned
+message) and marshalled into one `ChannelFrame`.
 
 It uses aiormq's channel state directly (`lock`, `delivery_tag`, `confirmations`,
 `message_id_delivery_tag`, `write_queue`, `number`, `create_future`, `_split_body`), checked
