@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -24,10 +24,10 @@ from uuid import UUID
 from faststream.rabbit import RabbitBroker
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from sportify_aggregator import monthly_queries, queries, weekly_queries
 from sportify_aggregator.errors import is_connectivity_error
-from sportify_aggregator.mailing import Mailer
-from sportify_aggregator.records import Summary
+from sportify_aggregator.mailing import SummaryRequester
+from sportify_aggregator.records import PeriodRun
+from sportify_aggregator.sql import earned, monthly, prepare, results, weekly
 from sportify_common.alerts import raise_alert
 from sportify_common.broker import publish
 from sportify_common.clock import Clock
@@ -36,23 +36,16 @@ from sportify_common.jobs import queries as jobs
 from sportify_common.jobs.names import JobName, JobStatus
 from sportify_common.messages import JobFinished, PeriodClosed, RoutingKey
 from sportify_common.metrics import Metrics
-from sportify_common.periods import (
-    Period,
-    PeriodError,
-    PeriodKind,
-    period_from_bounds,
-    to_wire,
-    wire_end,
-)
+from sportify_common.periods import Period, PeriodError, period_from_bounds, to_wire, wire_end
 from sportify_common.settings import Settings
 from sportify_common.topology import Topology
+from sportify_common.vocabulary import MONTHLY, WEEKLY, EvaluatedPeriod
 
 logger = logging.getLogger(__name__)
 
 EMAIL_CHUNK = 2000
 
-Compute = Callable[..., Awaitable[None]]
-Batches = Callable[..., AsyncIterator[list[Summary]]]
+Step = Callable[[AsyncConnection, PeriodRun], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,32 +62,49 @@ class Runtime:
 
 @dataclass(frozen=True, slots=True)
 class Evaluator:
-    kind: PeriodKind
-    compute: Compute
-    batches: Batches
-    start_key: str
-    end_key: str
+    """An evaluated period (its job, email kind and wire keys) and the steps that compute it."""
+
+    period: EvaluatedPeriod
+    steps: tuple[Step, ...]
 
     def default_challenge(self, settings: Settings) -> float:
-        if self.kind is PeriodKind.WEEKLY:
+        if self.period is WEEKLY:
             return settings.default_weekly_point_challenge
         return settings.default_monthly_point_challenge
 
 
+# The whole results phase of each period, in order, in one transaction: the only place that
+# says what runs when.
 EVALUATORS: dict[JobName, Evaluator] = {
-    JobName.WEEKLY_EVENTS: Evaluator(
-        PeriodKind.WEEKLY,
-        weekly_queries.compute,
-        weekly_queries.summary_batches,
-        "weekStart",
-        "weekEnd",
+    WEEKLY.job: Evaluator(
+        WEEKLY,
+        (
+            prepare.tune_session,
+            prepare.create_processed_users,
+            prepare.create_friend_edges,
+            prepare.create_weekly_stats,
+            prepare.create_earned_tables,
+            weekly.create_week,
+            earned.earn_week,
+            results.take_period_rows,
+            weekly.write_week,
+            earned.write_badges_and_awards,
+        ),
     ),
-    JobName.MONTHLY_EVENTS: Evaluator(
-        PeriodKind.MONTHLY,
-        monthly_queries.compute,
-        monthly_queries.summary_batches,
-        "monthStart",
-        "monthEnd",
+    MONTHLY.job: Evaluator(
+        MONTHLY,
+        (
+            prepare.tune_session,
+            prepare.create_processed_users,
+            prepare.create_friend_edges,
+            prepare.create_monthly_stats,
+            prepare.create_earned_tables,
+            monthly.create_month,
+            earned.earn_month,
+            results.take_period_rows,
+            monthly.write_month,
+            earned.write_badges_and_awards,
+        ),
     ),
 }
 
@@ -114,7 +124,7 @@ async def run_period(rt: Runtime, msg: PeriodClosed) -> None:
         )
     try:
         period = period_from_bounds(
-            evaluator.kind, msg.period_start, msg.period_end, rt.settings.zone
+            evaluator.period.kind, msg.period_start, msg.period_end, rt.settings.zone
         )
     except PeriodError as exc:
         dead_letter(logger, str(exc))
@@ -169,9 +179,9 @@ async def _run_guarded(
 
     timings["totalSeconds"] = round(time.monotonic() - began, 3)
     async with rt.engine.begin() as conn:
-        completed = await jobs.complete(conn, msg.job_run_id, now=rt.clock(), result=result)
-        if completed is not None:
-            await queries.record_timings(conn, msg.job_run_id, timings)
+        completed = await jobs.complete(
+            conn, msg.job_run_id, now=rt.clock(), result=result, timings=timings
+        )
     if completed is None:
         logger.warning("run %s was finished by someone else while it ran", msg.job_run_id)
     rt.metrics.job_runs.labels(job=job, status="completed").inc()
@@ -198,12 +208,12 @@ async def evaluate(
     now = rt.clock()
     began = time.monotonic()
     async with rt.engine.begin() as conn:
-        processed = await _compute(conn, rt.settings, evaluator, period, run_id, now)
+        processed = await compute_results(conn, rt.settings, evaluator, period, run_id, now)
     committed = time.monotonic()
     timings["resultsSeconds"] = round(committed - began, 3)
-    mailer = Mailer(rt.engine, rt.broker, rt.topology, rt.settings)
-    tally = await mailer.request_all(
-        period, evaluator.batches(rt.engine, period, size=EMAIL_CHUNK), now=now
+    requester = SummaryRequester(rt.engine, rt.broker, rt.topology, rt.settings)
+    tally = await requester.request_all(
+        period, results.summary_batches(rt.engine, period, size=EMAIL_CHUNK), now=now
     )
     timings["emailsSeconds"] = round(time.monotonic() - committed, 3)
     return {
@@ -211,14 +221,14 @@ async def evaluate(
         "skipped": False,
         "jobRunId": str(run_id),
         "processedUsers": processed,
-        evaluator.start_key: to_wire(period.start),
-        evaluator.end_key: wire_end(period),
+        evaluator.period.start_key: to_wire(period.start),
+        evaluator.period.end_key: wire_end(period),
         "emailSummary": tally.summary(),
         "emailResults": tally.results,
     }
 
 
-async def _compute(
+async def compute_results(
     conn: AsyncConnection,
     settings: Settings,
     evaluator: Evaluator,
@@ -226,16 +236,17 @@ async def _compute(
     run_id: UUID,
     now: datetime,
 ) -> int:
-    processed = await queries.prepare(conn, period)
-    challenge: Decimal = await queries.challenge_target(
+    """Run the evaluator's steps in the caller's transaction. Returns the processed users."""
+    challenge: Decimal = await prepare.challenge_target(
         conn,
         kind=period.kind.value,
         first_day=period.first_day,
         default=evaluator.default_challenge(settings),
     )
-    await evaluator.compute(conn, period=period, challenge=challenge, run_id=run_id, now=now)
-    await queries.write_badges_and_awards(conn, period=period, run_id=run_id, now=now)
-    return processed
+    run = PeriodRun(period, challenge, run_id, now)
+    for step in evaluator.steps:
+        await step(conn, run)
+    return await prepare.processed_count(conn)
 
 
 async def _failed(

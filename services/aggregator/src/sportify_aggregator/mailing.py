@@ -19,9 +19,9 @@ from faststream.rabbit import RabbitBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from sportify_aggregator import summaries
-from sportify_aggregator.queries import existing_email_keys
 from sportify_aggregator.records import Summary
 from sportify_common.broker import publish_many
+from sportify_common.email_queue_reads import queued_idempotency_keys
 from sportify_common.emails.headers import list_unsubscribe_headers
 from sportify_common.messages import EmailRequested, RoutingKey
 from sportify_common.periods import Period
@@ -56,7 +56,9 @@ class EmailTally:
 
 
 @dataclass(frozen=True, slots=True)
-class Mailer:
+class SummaryRequester:
+    """Requests a run's summary emails from the mailer (`email.requested`), one batch at a time."""
+
     engine: AsyncEngine
     broker: RabbitBroker
     topology: Topology
@@ -107,7 +109,7 @@ class Mailer:
             if summaries.skip_reason(s.recipient) is None
         }
         async with self.engine.connect() as conn:
-            existing = await existing_email_keys(conn, list(keys.values()))
+            existing = await queued_idempotency_keys(conn, list(keys.values()))
         entries: list[dict[str, str]] = []
         emails: list[EmailRequested] = []
         for summary in batch:

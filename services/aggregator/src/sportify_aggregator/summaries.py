@@ -20,8 +20,9 @@ from sportify_aggregator import wording
 from sportify_aggregator.records import MonthlySummary, Recipient, Summary, WeeklySummary
 from sportify_aggregator.templates import render
 from sportify_common.emails.headers import safe_header_value
-from sportify_common.messages import EmailKind, EmailRequested
+from sportify_common.messages import EmailRequested
 from sportify_common.periods import Period, PeriodKind
+from sportify_common.vocabulary import ACTIVITY_TYPES, EVALUATED_PERIODS, RANKING_CATEGORIES
 
 SKIP_DISABLED = "email-notifications-disabled"
 SKIP_NO_ADDRESS = "no-email-address"
@@ -30,11 +31,6 @@ SKIP_ALREADY_QUEUED = "already-queued"
 
 _ADDRESS = re.compile(r"^[^\s@]+@[^\s@]+$")
 _MAX_ADDRESS = 320
-
-KIND_OF_PERIOD = {
-    PeriodKind.WEEKLY: EmailKind.WEEKLY_SUMMARY,
-    PeriodKind.MONTHLY: EmailKind.MONTHLY_SUMMARY,
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +48,7 @@ def queued_entry(user_id: UUID) -> dict[str, str]:
 
 def idempotency_key(period: Period, user_id: UUID) -> str:
     """`weekly-summary:<userId>:<YYYY-MM-DD>` / `monthly-summary:<userId>:<YYYY-MM>`."""
-    return f"{KIND_OF_PERIOD[period.kind].value}:{user_id}:{period.label}"
+    return f"{EVALUATED_PERIODS[period.kind].email_kind.value}:{user_id}:{period.label}"
 
 
 def skip_reason(recipient: Recipient) -> str | None:
@@ -112,8 +108,7 @@ class Placing(NamedTuple):
 def _activities(totals: Mapping[str, Any], locale: str) -> list[Line]:
     names = wording.ACTIVITIES[locale]
     return [
-        Line(names[kind], format_number(totals.get(kind, 0), locale))
-        for kind in ("pullups", "pushups", "situps", "running", "cycling")
+        Line(names[kind], format_number(totals.get(kind, 0), locale)) for kind in ACTIVITY_TYPES
     ]
 
 
@@ -179,10 +174,11 @@ def _rankings(rankings: Mapping[str, Any], locale: str) -> dict[str, Any]:
     names = wording.ACTIVITIES[locale]
     glob = rankings.get("global")
     friends = rankings.get("friends") or {}
-    cats = ("points", "pullups", "pushups", "situps")
     return {
-        "global": None if glob is None else [Placing(names[c], glob.get(c)) for c in cats],
-        "friends": [Placing(names[c], friends.get(c)) for c in cats],
+        "global": None
+        if glob is None
+        else [Placing(names[c], glob.get(c)) for c in RANKING_CATEGORIES],
+        "friends": [Placing(names[c], friends.get(c)) for c in RANKING_CATEGORIES],
     }
 
 
@@ -238,11 +234,11 @@ def summary_email(
         return Skipped(recipient.user_id, reason)
     locale = locale_of(recipient)
     context = summary_context(summary, period, base_url=base_url, unsubscribe_url=unsubscribe_url)
-    name = "weekly" if isinstance(summary, WeeklySummary) else "monthly"
+    name = period.kind.value  # the templates: weekly.de.txt, monthly.en.html, ...
     assert isinstance(summary, WeeklySummary | MonthlySummary)  # noqa: S101 - narrowing
     return EmailRequested(
         idempotency_key=idempotency_key(period, recipient.user_id),
-        kind=KIND_OF_PERIOD[period.kind],
+        kind=EVALUATED_PERIODS[period.kind].email_kind,
         recipient=(recipient.email or "").strip(),
         user_id=recipient.user_id,
         locale=locale,
