@@ -18,7 +18,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 from uuid import UUID
 
 from faststream.rabbit import RabbitBroker
@@ -32,6 +31,15 @@ from sportify_common.alerts import raise_alert
 from sportify_common.broker import publish
 from sportify_common.clock import Clock
 from sportify_common.consumers import dead_letter
+from sportify_common.job_results import (
+    FailedResult,
+    JobError,
+    JobResult,
+    MonthlyResult,
+    WeeklyResult,
+    evaluation_result,
+    stored_result,
+)
 from sportify_common.jobs import queries as jobs
 from sportify_common.jobs.names import JobName, JobStatus
 from sportify_common.messages import JobFinished, PeriodClosed, RoutingKey
@@ -150,7 +158,7 @@ async def run_period(rt: Runtime, msg: PeriodClosed) -> None:
 async def _already_finished(rt: Runtime, msg: PeriodClosed, row: jobs.JobRunRow | None) -> None:
     if row is not None and row.status is JobStatus.COMPLETED:
         logger.info("run %s already completed: announcing its result again", msg.job_run_id)
-        await _finished(rt, msg, JobStatus.COMPLETED, dict(row.metadata.get("result") or {}))
+        await _finished(rt, msg, JobStatus.COMPLETED, stored_result(row.metadata.get("result")))
     else:
         logger.info(
             "run %s already finished (%s): nothing to do", msg.job_run_id, row and row.status
@@ -180,14 +188,14 @@ async def _run_guarded(
     timings["totalSeconds"] = round(time.monotonic() - began, 3)
     async with rt.engine.begin() as conn:
         completed = await jobs.complete(
-            conn, msg.job_run_id, now=rt.clock(), result=result, timings=timings
+            conn, msg.job_run_id, now=rt.clock(), result=result.to_wire(), timings=timings
         )
     if completed is None:
         logger.warning("run %s was finished by someone else while it ran", msg.job_run_id)
     rt.metrics.job_runs.labels(job=job, status="completed").inc()
     rt.metrics.job_duration.labels(job=job).observe(time.monotonic() - began)
     rt.metrics.job_last_success.labels(job=job).set(rt.clock().timestamp())
-    rt.metrics.processed_users.labels(job=job).inc(int(result["processedUsers"]))
+    rt.metrics.processed_users.labels(job=job).inc(result.processed_users)
     await _finished(rt, msg, JobStatus.COMPLETED, result)
 
 
@@ -198,7 +206,7 @@ async def evaluate(
     run_id: UUID,
     *,
     timings: dict[str, float] | None = None,
-) -> dict[str, Any]:
+) -> WeeklyResult | MonthlyResult:
     """Write the period's results (one transaction), request the emails, return the result.
 
     `timings` (when given) receives `resultsSeconds` (results computed and committed) and
@@ -216,16 +224,15 @@ async def evaluate(
         period, results.summary_batches(rt.engine, period, size=EMAIL_CHUNK), now=now
     )
     timings["emailsSeconds"] = round(time.monotonic() - committed, 3)
-    return {
-        "status": "ok",
-        "skipped": False,
-        "jobRunId": str(run_id),
-        "processedUsers": processed,
-        evaluator.period.start_key: to_wire(period.start),
-        evaluator.period.end_key: wire_end(period),
-        "emailSummary": tally.summary(),
-        "emailResults": tally.results,
-    }
+    return evaluation_result(
+        evaluator.period,
+        job_run_id=run_id,
+        processed_users=processed,
+        start=to_wire(period.start),
+        end=wire_end(period),
+        email_summary=tally.summary(),
+        email_results=tally.email_results(),
+    )
 
 
 async def compute_results(
@@ -264,13 +271,8 @@ async def _failed(
         )
     rt.metrics.job_runs.labels(job=job, status="failed").inc()
     rt.metrics.job_duration.labels(job=job).observe(time.monotonic() - began)
-    error = {"type": error_type, "message": message[:2000]}
-    await _finished(
-        rt,
-        msg,
-        JobStatus.FAILED,
-        {"status": "error", "jobRunId": str(msg.job_run_id), "error": error},
-    )
+    error = JobError(type=error_type, message=message[:2000])
+    await _finished(rt, msg, JobStatus.FAILED, FailedResult(job_run_id=msg.job_run_id, error=error))
     try:
         await raise_alert(
             engine=rt.engine,
@@ -286,9 +288,7 @@ async def _failed(
         logger.exception("could not raise the alert for failed run %s", msg.job_run_id)
 
 
-async def _finished(
-    rt: Runtime, msg: PeriodClosed, status: JobStatus, result: dict[str, Any]
-) -> None:
+async def _finished(rt: Runtime, msg: PeriodClosed, status: JobStatus, result: JobResult) -> None:
     await publish(
         rt.broker,
         rt.topology,
