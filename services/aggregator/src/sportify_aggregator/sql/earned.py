@@ -21,7 +21,7 @@ from sportify_aggregator import monthly, weekly
 from sportify_aggregator.records import PeriodRun
 from sportify_aggregator.sql.columns import CATEGORY_COLUMNS
 from sportify_aggregator.sql.literals import literal
-from sportify_common.vocabulary import POINTS, RANKING_CATEGORIES
+from sportify_common.vocabulary import POINTS
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +130,7 @@ MONTHLY_RULES: Final = RuleTable(
     badges=(badge(monthly.BADGE_CHALLENGE, "s.challenge_achieved"),),
     # In the order of awards_awarded: award type, scope, category.
     awards=(
-        *(_category_award(scope, c) for scope in ("friends", "global") for c in RANKING_CATEGORIES),
+        *(_category_award(scope, c) for scope in ("friends", "global") for c in CATEGORY_COLUMNS),
         award(
             monthly.AWARD_CHAMPION,
             "",
