@@ -35,6 +35,7 @@ ALLOWED: dict[str, str] = {
     "COUNTS_JSON": "aggregator sql/columns: jsonb_build_object arguments per activity type",
     "TOTALS_JSON": "aggregator sql/columns: jsonb_build_object over the activity columns",
     "GOAL_ACTUAL": "aggregator sql/columns: CASE over the activity types",
+    "POINTS_GOAL": "aggregator sql/columns: the vocabulary's points goal type (literal()-checked)",
     "CATEGORIES": "aggregator: the four ranking categories (identifier()-checked)",
     "_global_rank": "aggregator: fragment from a category name",
     "_friend_counts": "aggregator: fragment from a category name",

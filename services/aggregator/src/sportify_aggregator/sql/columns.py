@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from sportify_aggregator.sql.literals import identifier
+from sportify_aggregator.sql.literals import identifier, literal
 from sportify_common.vocabulary import ACTIVITY_TYPES, POINTS, RANKING_CATEGORIES
 
 TYPES: Final = tuple(identifier(t) for t in ACTIVITY_TYPES)
@@ -18,6 +18,9 @@ CATEGORY_COLUMNS: Final = {
     identifier(c): "total_points" if c == POINTS else identifier(c) for c in RANKING_CATEGORIES
 }
 """Ranking category -> its column in agg_stats."""
+
+POINTS_GOAL: Final = literal(POINTS)
+"""The goal_type of a points goal, as a literal (every other goal is an activity type)."""
 
 KNOWN_TYPES: Final = ", ".join(f"'{t}'" for t in TYPES)
 """The activity types with a column, as a list of literals (`activity_type not in (...)`)."""

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sportify_aggregator.records import PeriodRun
-from sportify_aggregator.sql.columns import GOAL_ACTUAL, TOTALS_JSON
+from sportify_aggregator.sql.columns import GOAL_ACTUAL, POINTS_GOAL, TOTALS_JSON
 from sportify_aggregator.sql.earned import WEEKLY_RULES
 
 _WEEK = f"""
@@ -18,10 +18,10 @@ _WEEK = f"""
     with goals as (
         select g.user_id,
                jsonb_object_agg(g.goal_type, trim_scale(g.target))
-                   filter (where g.goal_type <> 'points') as exercise_targets,
+                   filter (where g.goal_type <> {POINTS_GOAL}) as exercise_targets,
                bool_and({GOAL_ACTUAL} >= g.target)
-                   filter (where g.goal_type <> 'points') as exercises_ok,
-               max(g.target) filter (where g.goal_type = 'points') as points_target
+                   filter (where g.goal_type <> {POINTS_GOAL}) as exercises_ok,
+               max(g.target) filter (where g.goal_type = {POINTS_GOAL}) as points_target
           from user_weekly_goals g
           join agg_stats s on s.user_id = g.user_id
          group by g.user_id),
