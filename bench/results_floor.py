@@ -40,18 +40,17 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bench.evaluation_bench import BARE_AGGREGATION_NAMED, results_phase_of
 from sportify_aggregator import evaluation
-from sportify_aggregator.monthly import CATEGORIES
-from sportify_aggregator.queries import ACTIVITY_COLUMNS
 from sportify_common.clock import utc_now
 from sportify_common.db.engine import create_engine
 from sportify_common.settings import load_settings
+from sportify_common.vocabulary import ACTIVITY_TYPES, RANKING_CATEGORIES
 
 _PERIOD = "w.start_time >= :start and w.start_time < :end"
 _QUANTITIES = ", ".join(
-    f"sum(a.quantity) filter (where a.activity_type = '{t}') as q_{t}" for t in ACTIVITY_COLUMNS
+    f"sum(a.quantity) filter (where a.activity_type = '{t}') as q_{t}" for t in ACTIVITY_TYPES
 )
 _COUNTS = ", ".join(
-    f"count(*) filter (where a.activity_type = '{t}') as c_{t}" for t in ACTIVITY_COLUMNS
+    f"count(*) filter (where a.activity_type = '{t}') as c_{t}" for t in ACTIVITY_TYPES
 )
 _PER_USER = (
     "from workouts w join workout_activities a on a.workout_id = w.id "
@@ -63,7 +62,7 @@ _SHIFT = "interval '20 years'"
 _ACTIVITY_TOTALS = (
     "activity totals as JSON",
     "create temp table floor_totals as select user_id, jsonb_build_object("
-    + ", ".join(f"'{t}', {t}" for t in ACTIVITY_COLUMNS)
+    + ", ".join(f"'{t}', {t}" for t in ACTIVITY_TYPES)
     + ") as activity_totals from agg_stats",
 )
 _AWARD_LISTS = (
@@ -80,7 +79,7 @@ _FRIEND_EDGES = (
     "and not exists (select 1 from friendships r where r.user_id = f.friend_id "
     "and r.friend_id = f.user_id and r.status = 'accepted')",
 )
-_RANKS = ", ".join(f"'{c}', {{p}}_{c}" for c in CATEGORIES)
+_RANKS = ", ".join(f"'{c}', {{p}}_{c}" for c in RANKING_CATEGORIES)
 
 _FLOOR: dict[str, list[tuple[str, str]]] = {
     "weekly": [
@@ -215,7 +214,7 @@ async def measure(url: str, kind: str, label: str, repeat: int) -> None:
             await conn.rollback()
             trans = await conn.begin()
             began = time.perf_counter()
-            await evaluation._compute(conn, settings, evaluator, period, uuid4(), utc_now())
+            await evaluation.compute_results(conn, settings, evaluator, period, uuid4(), utc_now())
             phase = time.perf_counter() - began
             for sql in _COPIES[kind]:
                 await conn.execute(text(sql), params)

@@ -88,7 +88,9 @@ async def main() -> None:
             await conn.execute(text(f"set temp_buffers = '{args.temp_buffers}'"))
             await conn.commit()
         trans = await conn.begin()
-        processed = await evaluation._compute(conn, settings, evaluator, period, uuid4(), utc_now())
+        processed = await evaluation.compute_results(
+            conn, settings, evaluator, period, uuid4(), utc_now()
+        )
         computed = time.perf_counter()
         if args.commit:
             await trans.commit()

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
+from uuid import uuid4
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from sportify_aggregator import queries
+from sportify_aggregator.records import PeriodRun
+from sportify_aggregator.sql import prepare
 from sportify_common.periods import week_of
 from sportify_common.settings import Settings
 from tests.support.factories import insert_user, insert_workout
@@ -36,7 +39,14 @@ async def test_exercise_counts_count_every_type_including_several_unknown_ones(
     await insert_workout(engine, idle, day)  # a workout without activities
 
     async with engine.connect() as conn, conn.begin() as tx:
-        await queries.prepare(conn, period)
+        run = PeriodRun(period, Decimal(0), uuid4(), period.end)
+        for step in (
+            prepare.tune_session,
+            prepare.create_processed_users,
+            prepare.create_friend_edges,
+            prepare.create_weekly_stats,
+        ):
+            await step(conn, run)
         rows = (await conn.execute(text("select * from agg_stats"))).mappings().all()
         stats: dict[Any, dict[str, Any]] = {r["user_id"]: dict(r) for r in rows}
         await tx.rollback()

@@ -13,12 +13,15 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from sportify_aggregator import monthly_queries, queries, weekly_queries
-from sportify_aggregator.monthly import BADGE_CHALLENGE, CATEGORIES, UserMonth, evaluate_month
+from sportify_aggregator.evaluation import EVALUATORS
+from sportify_aggregator.monthly import BADGE_CHALLENGE, UserMonth, evaluate_month
 from sportify_aggregator.ranking import rank_among
-from sportify_aggregator.weekly import ACTIVITY_TYPES, UserWeek, evaluate_week
+from sportify_aggregator.records import PeriodRun
+from sportify_aggregator.weekly import UserWeek, evaluate_week
+from sportify_common.jobs.names import JobName
 from sportify_common.periods import Period, month_of, week_of
 from sportify_common.settings import Settings
+from sportify_common.vocabulary import ACTIVITY_TYPES, RANKING_CATEGORIES
 from tests.support.factories import LONG_AGO
 
 pytestmark = pytest.mark.integration
@@ -121,12 +124,10 @@ async def insert_world(conn: AsyncConnection, world: World, period: Period) -> l
     return ids
 
 
-async def evaluate(conn: AsyncConnection, period: Period, compute: Any) -> None:
-    run = uuid4()
-    now = period.end
-    await queries.prepare(conn, period)
-    await compute(conn, period=period, challenge=CHALLENGE, run_id=run, now=now)
-    await queries.write_badges_and_awards(conn, period=period, run_id=run, now=now)
+async def evaluate(conn: AsyncConnection, period: Period, job: JobName) -> None:
+    run = PeriodRun(period, CHALLENGE, uuid4(), period.end)
+    for step in EVALUATORS[job].steps:
+        await step(conn, run)
 
 
 async def fetch(conn: AsyncConnection, sql: str) -> dict[UUID, dict[str, Any]]:
@@ -146,7 +147,7 @@ async def test_weekly_sql_matches_the_pure_rules(
     period = week_of(date(2026, 2, 2), settings.zone)
     async with engine.connect() as conn, conn.begin() as tx:
         ids = await insert_world(conn, world, period)
-        await evaluate(conn, period, weekly_queries.compute)
+        await evaluate(conn, period, JobName.WEEKLY_EVENTS)
         weekly = await fetch(conn, "select * from weekly_results")
         board = await fetch(conn, "select * from leaderboard_results")
         awards = await fetch(conn, "select * from awards")
@@ -182,7 +183,7 @@ async def test_monthly_sql_matches_the_pure_rules(
     period = month_of(date(2026, 3, 1), settings.zone)
     async with engine.connect() as conn, conn.begin() as tx:
         ids = await insert_world(conn, world, period)
-        await evaluate(conn, period, monthly_queries.compute)
+        await evaluate(conn, period, JobName.MONTHLY_EVENTS)
         monthly = await fetch(conn, "select * from monthly_results")
         result = await conn.execute(
             text("select user_id, award_type, scope, category, rank from awards")
@@ -194,7 +195,7 @@ async def test_monthly_sql_matches_the_pure_rules(
         user: UserMonth(
             {
                 "points": world.points(i),
-                **{c: world.total(i, c) for c in CATEGORIES if c != "points"},
+                **{c: world.total(i, c) for c in RANKING_CATEGORIES if c != "points"},
             },
             world.ranked[i],
         )

@@ -10,6 +10,7 @@ import aio_pika
 from faststream.rabbit import RabbitBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from sportify_common.job_results import EmailSummary, FailedResult, JobError, WeeklyResult
 from sportify_common.jobs import queries as jobs
 from sportify_common.jobs.names import JobName, JobStatus
 from sportify_common.messages import JobFinished, RoutingKey
@@ -52,11 +53,12 @@ def aggregator(engine: AsyncEngine, settings: Settings, *, fail: bool = False) -
                 await jobs.fail(conn, run_id, now=NOW, error_type="boom", message="it broke")
             else:
                 await jobs.complete(conn, run_id, now=NOW, result=result)
+        failed = FailedResult(job_run_id=run_id, error=JobError(type="boom", message="it broke"))
         finished = JobFinished(
             job_run_id=run_id,
             job_name=JobName(body["jobName"]),
             status=JobStatus.FAILED if fail else JobStatus.COMPLETED,
-            result={} if fail else result,
+            result=failed if fail else result,
         )
         await publish_message(broker, settings, RoutingKey.JOB_FINISHED, finished)
 
@@ -239,12 +241,22 @@ async def test_a_run_finished_while_its_message_was_lost_is_found_after_the_wait
     settings: Settings, engine: AsyncEngine
 ) -> None:
     impatient = settings.model_copy(update={"events_trigger_wait_seconds": 0.5})
+    stored: list[dict[str, Any]] = []
 
     async def silent_aggregator(body: dict[str, Any], _broker: RabbitBroker) -> None:
         run_id = UUID(body["jobRunId"])
+        result = WeeklyResult(
+            job_run_id=run_id,
+            processed_users=9,
+            week_start=body["periodStart"],
+            week_end=body["periodEnd"],
+            email_summary=EmailSummary(queued=9, skipped={}),
+            email_results=[],
+        ).to_wire()
+        stored.append(result)
         async with engine.begin() as conn:
             await jobs.start(conn, run_id, now=NOW)
-            await jobs.complete(conn, run_id, now=NOW, result={"status": "ok", "processedUsers": 9})
+            await jobs.complete(conn, run_id, now=NOW, result=result)
 
     async with (
         stand_in(impatient, {RoutingKey.PERIOD_CLOSED: silent_aggregator}),
@@ -253,7 +265,8 @@ async def test_a_run_finished_while_its_message_was_lost_is_found_after_the_wait
         response = await client.post("/api/events/weekly", headers=CRON)
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "processedUsers": 9}
+    assert response.json() == stored[0]
+    assert response.json()["processedUsers"] == 9
 
 
 async def test_a_command_that_cannot_be_published_fails_the_run_and_answers_503(

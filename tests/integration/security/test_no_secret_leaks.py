@@ -26,12 +26,19 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from sportify_common.clock import utc_now
+from sportify_common.job_results import (
+    EmailSummary,
+    FailedResult,
+    JobError,
+    JobResult,
+    evaluation_result,
+)
 from sportify_common.jobs import queries as jobs
 from sportify_common.jobs.names import JobStatus
 from sportify_common.messages import JobFinished, RoutingKey
 from sportify_common.settings import Settings
 from sportify_common.tokens import sign_unsubscribe
-from sportify_common.vocabulary import EmailStatus
+from sportify_common.vocabulary import EVALUATED_BY_JOB, EmailStatus
 from tests.integration.monitor.conftest import Handler, monitor_client, publish_message, stand_in
 from tests.support.job_factories import insert_job_run, insert_user
 
@@ -67,12 +74,23 @@ def finisher(engine: AsyncEngine, settings: Settings, *, fail: bool) -> Handler:
         async with engine.begin() as conn:
             run = await jobs.start(conn, run_id, now=now)
             assert run is not None
+            result: JobResult
             if fail:
                 await jobs.fail(conn, run_id, now=now, error_type="boom", message="it broke")
-                result: dict[str, Any] = {}
+                result = FailedResult(
+                    job_run_id=run_id, error=JobError(type="boom", message="it broke")
+                )
             else:
-                result = {"status": "ok", "skipped": False, "jobRunId": str(run_id)}
-                await jobs.complete(conn, run_id, now=now, result=result)
+                result = evaluation_result(
+                    EVALUATED_BY_JOB[run.job_name],
+                    job_run_id=run_id,
+                    processed_users=0,
+                    start=body["periodStart"],
+                    end=body["periodEnd"],
+                    email_summary=EmailSummary(queued=0, skipped={}),
+                    email_results=[],
+                )
+                await jobs.complete(conn, run_id, now=now, result=result.to_wire())
         finished = JobFinished(
             job_run_id=run_id,
             job_name=run.job_name,

@@ -28,17 +28,22 @@ ALLOWED: dict[str, str] = {
     "_RUN_COLUMNS": "monitor: fixed job_runs column list",
     "_DUE_COLUMNS": "mailer: fixed email_queue column list",
     "_wire": "monitor: to_char() of a literal column name (instants as on the wire)",
-    "_ACTUAL": "aggregator: fixed SQL fragment",
-    "ACTIVITY_TOTALS_JSON": "aggregator: fixed jsonb_build_object over the activity columns",
-    "EARNED_LISTS_SQL": "aggregator: fixed SQL fragment",
-    "CATEGORIES": "aggregator: the four ranking categories (a code tuple)",
-    "_VALUE": "aggregator: category -> column name (a code dict)",
+    "KNOWN_TYPES": "aggregator sql/columns: the vocabulary's activity types as literals",
+    "QUANTITY_SUMS": "aggregator sql/columns: a sum per activity type (identifier()-checked)",
+    "TYPE_COUNTS": "aggregator sql/columns: a count per activity type (identifier()-checked)",
+    "TOTALS": "aggregator sql/columns: the activity columns of agg_stats",
+    "COUNTS_JSON": "aggregator sql/columns: jsonb_build_object arguments per activity type",
+    "TOTALS_JSON": "aggregator sql/columns: jsonb_build_object over the activity columns",
+    "GOAL_ACTUAL": "aggregator sql/columns: CASE over the activity types",
+    "POINTS_GOAL": "aggregator sql/columns: the vocabulary's points goal type (literal()-checked)",
+    "CATEGORIES": "aggregator: the four ranking categories (identifier()-checked)",
     "_global_rank": "aggregator: fragment from a category name",
     "_friend_counts": "aggregator: fragment from a category name",
     "_friend_rank": "aggregator: fragment from a category name",
     "_rank_object": "aggregator: fragment from a fixed table alias",
 }
 # Identifiers allowed in one file only, with why they cannot be a bound parameter.
+_AGGREGATOR_SQL = "services/aggregator/src/sportify_aggregator/sql"
 ALLOWED_IN_FILE: dict[tuple[str, str], str] = {
     ("tools/cli/src/sportify_cli/database.py", "name"): (
         "CREATE DATABASE takes an identifier (from DATABASE_URL), quoted, quotes stripped"
@@ -74,20 +79,15 @@ ALLOWED_IN_FILE: dict[tuple[str, str], str] = {
     ("tools/cli/src/sportify_cli/seed.py", "SEEDED_ACTIVITY_TYPES"): (
         "the number of seeded activity types (a code tuple)"
     ),
-    ("services/aggregator/src/sportify_aggregator/weekly_queries.py", "table"): (
-        "DELETE over a literal tuple of result tables"
+    (f"{_AGGREGATOR_SQL}/earned.py", "rules"): (
+        "a rule table of the module (WEEKLY_RULES, MONTHLY_RULES): SQL from code constants "
+        "(literal() refuses all but [a-z-])"
     ),
-    ("services/aggregator/src/sportify_aggregator/monthly_queries.py", "_BADGES"): (
-        "the monthly badge rules: SQL from code constants (_literal refuses all but [a-z-])"
+    (f"{_AGGREGATOR_SQL}/weekly.py", "WEEKLY_RULES"): (
+        "the weekly earning rules' lists: SQL from code constants (literal() refuses all but [a-z-])"
     ),
-    ("services/aggregator/src/sportify_aggregator/monthly_queries.py", "_AWARDS"): (
-        "the monthly award rules: SQL from code constants (_literal refuses all but [a-z-])"
-    ),
-    ("services/aggregator/src/sportify_aggregator/monthly_queries.py", "_earned_rows"): (
-        "UNION ALL of the rules' fixed fragments"
-    ),
-    ("services/aggregator/src/sportify_aggregator/monthly_queries.py", "_earned_list"): (
-        "jsonb array of the rules' fixed fragments"
+    (f"{_AGGREGATOR_SQL}/monthly.py", "MONTHLY_RULES"): (
+        "the monthly earning rules' lists: SQL from code constants (literal() refuses all but [a-z-])"
     ),
 }
 _BUILTINS = frozenset(dir(builtins))
@@ -179,6 +179,14 @@ class _Scanner:
                 return found
             case ast.Name():
                 return set()
+            case ast.Subscript(value=value):
+                # A key selects one of the values; it never becomes part of the text.
+                return self.dynamic_names(value, seen, nested=True)
+            case ast.Dict(values=values):
+                found = set()
+                for value in values:
+                    found |= self.dynamic_names(value, seen, nested=True)
+                return found
             case ast.JoinedStr():
                 found = set()
                 for part in expr.values:
@@ -255,10 +263,15 @@ def test_every_allowlisted_identifier_is_still_used() -> None:
         'await apg.fetchval("select " + column)',
         'await conn.exec_driver_sql("select %s" % value)',
         'q = "select * from t where a = " + a\nawait conn.execute(text(q), {})',
+        'await conn.execute(text({"a": f"select {value}"}[kind]))',
+        "await conn.execute(text(statements[kind]))",
     ],
 )
 def test_the_scanner_flags_values_interpolated_into_sql(snippet: str) -> None:
-    source = "async def f(conn, apg, user_id, email, run_id, table_name, column, value, a):\n"
+    source = (
+        "async def f(conn, apg, user_id, email, run_id, table_name, column, value, a, kind, "
+        "statements):\n"
+    )
     source += "".join(f"    {line}\n" for line in snippet.splitlines())
 
     assert violations_in("services/example/queries.py", source) != []
@@ -272,6 +285,8 @@ def test_the_scanner_flags_values_interpolated_into_sql(snippet: str) -> None:
         'await conn.execute(text("select 1 " "from t"))',
         'await apg.fetchval("select $1::int", value)',
         "await conn.execute(text(f\"select {', '.join(f'g_{c}' for c in CATEGORIES)}\"))",
+        'fixed = {"weekly": "select 1", "monthly": "select 2"}\n'
+        "    await conn.execute(text(fixed[value]))",
     ],
 )
 def test_the_scanner_accepts_bound_parameters_and_allowlisted_fragments(snippet: str) -> None:

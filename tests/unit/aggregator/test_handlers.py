@@ -9,7 +9,7 @@ from faststream.rabbit import RabbitBroker, TestRabbitBroker
 from prometheus_client import CollectorRegistry
 from pydantic import ValidationError
 
-from sportify_aggregator import evaluation
+from sportify_aggregator import runs
 from sportify_aggregator.app import create_app
 from sportify_aggregator.evaluation import Runtime
 from sportify_common.messages import PeriodClosed, RoutingKey
@@ -40,7 +40,7 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> list[PeriodClosed]:
     async def fake_run_period(runtime: Runtime, msg: PeriodClosed) -> None:
         seen.append(msg)
 
-    monkeypatch.setattr(evaluation, "run_period", fake_run_period)
+    monkeypatch.setattr(runs, "run_period", fake_run_period)
     return seen
 
 

@@ -10,7 +10,12 @@ from sportify_monitor.waiters import Waiters
 
 def _finished(run_id: object) -> JobFinished:
     return JobFinished.model_validate(
-        {"jobRunId": str(run_id), "jobName": JobName.CLEANUP, "status": JobStatus.COMPLETED}
+        {
+            "jobRunId": str(run_id),
+            "jobName": JobName.CLEANUP,
+            "status": JobStatus.COMPLETED,
+            "result": {"status": "ok", "cleaned": 0, "jobs": []},
+        }
     )
 
 

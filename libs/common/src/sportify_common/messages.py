@@ -8,14 +8,14 @@ by the consumer and dead-lettered.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
+from pydantic import AwareDatetime, Field
 
+from sportify_common.job_results import JobResult
 from sportify_common.jobs.names import JobName, JobStatus
 from sportify_common.vocabulary import EmailKind
+from sportify_common.wire import WireModel
 
 __all__ = [
     "CleanupJobs",
@@ -35,15 +35,6 @@ class RoutingKey(StrEnum):
     EMAILS_DISPATCH = "emails.dispatch"
     JOBS_CLEANUP = "jobs.cleanup"
     JOB_FINISHED = "job.finished"
-
-
-class WireModel(BaseModel):
-    model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True
-    )
-
-    def to_wire(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", by_alias=True)
 
 
 class PeriodClosed(WireModel):
@@ -79,4 +70,4 @@ class JobFinished(WireModel):
     job_run_id: UUID
     job_name: JobName
     status: JobStatus
-    result: dict[str, Any] = Field(default_factory=dict)
+    result: JobResult  # one model per job kind, or the failure (sportify_common.job_results)

@@ -6,7 +6,7 @@ import logging
 
 from faststream.rabbit import RabbitBroker
 
-from sportify_aggregator import evaluation
+from sportify_aggregator import runs
 from sportify_aggregator.errors import is_connectivity_error
 from sportify_aggregator.evaluation import Runtime
 from sportify_common.consumers import redeliver_on_failure
@@ -26,7 +26,7 @@ def register(broker: RabbitBroker, runtime: Runtime) -> None:
     async def on_period_closed(msg: PeriodClosed) -> None:
         async with redeliver_on_failure(logger, f"period.closed {msg.job_run_id}"):
             try:
-                await evaluation.run_period(runtime, msg)
+                await runs.run_period(runtime, msg)
             except Exception as exc:
                 # An outage: hold the message until the database is back, so that the quick
                 # redeliveries do not use up MESSAGE_MAX_DELIVERIES and dead-letter the run.

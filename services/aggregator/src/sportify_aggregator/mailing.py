@@ -13,16 +13,16 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from faststream.rabbit import RabbitBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from sportify_aggregator import summaries
-from sportify_aggregator.queries import existing_email_keys
 from sportify_aggregator.records import Summary
 from sportify_common.broker import publish_many
+from sportify_common.email_queue_reads import queued_idempotency_keys
 from sportify_common.emails.headers import list_unsubscribe_headers
+from sportify_common.job_results import EmailResult, EmailSummary
 from sportify_common.messages import EmailRequested, RoutingKey
 from sportify_common.periods import Period
 from sportify_common.settings import Settings
@@ -51,12 +51,17 @@ class EmailTally:
         if len(self.results) < self.limit:
             self.results.append(entry)
 
-    def summary(self) -> dict[str, Any]:
-        return {"queued": self.queued, "skipped": dict(sorted(self.skipped.items()))}
+    def summary(self) -> EmailSummary:
+        return EmailSummary(queued=self.queued, skipped=dict(sorted(self.skipped.items())))
+
+    def email_results(self) -> list[EmailResult]:
+        return [EmailResult.model_validate(entry) for entry in self.results]
 
 
 @dataclass(frozen=True, slots=True)
-class Mailer:
+class SummaryRequester:
+    """Requests a run's summary emails from the mailer (`email.requested`), one batch at a time."""
+
     engine: AsyncEngine
     broker: RabbitBroker
     topology: Topology
@@ -107,7 +112,7 @@ class Mailer:
             if summaries.skip_reason(s.recipient) is None
         }
         async with self.engine.connect() as conn:
-            existing = await existing_email_keys(conn, list(keys.values()))
+            existing = await queued_idempotency_keys(conn, list(keys.values()))
         entries: list[dict[str, str]] = []
         emails: list[EmailRequested] = []
         for summary in batch:

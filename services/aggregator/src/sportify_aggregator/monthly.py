@@ -1,4 +1,4 @@
-"""Monthly rules (SPEC 4.2) over plain data. Pure; the oracle for `monthly_queries`."""
+"""Monthly rules (SPEC 4.2) over plain data. Pure; the oracle for `sql.monthly`, `sql.earned`."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from decimal import Decimal
 from typing import Generic, TypeVar
 
 from sportify_aggregator.ranking import rank_among
+from sportify_common.vocabulary import POINTS, RANKING_CATEGORIES
 
-CATEGORIES = ("points", "pullups", "pushups", "situps")
 AWARD_MAX_RANK = 3
 FRIENDS_MIN_PARTICIPANTS = 2
 
@@ -89,18 +89,18 @@ def evaluate_month(
     *,
     challenge_target: Decimal,
 ) -> dict[K, MonthOutcome[K]]:
-    by_category = {c: global_ranks(users, c) for c in CATEGORIES}
+    by_category = {c: global_ranks(users, c) for c in RANKING_CATEGORIES}
     outcomes: dict[K, MonthOutcome[K]] = {}
     for key, user in users.items():
         mine = friends.get(key, ())
         outcomes[key] = MonthOutcome(
-            global_ranks={c: by_category[c][key] for c in CATEGORIES}
+            global_ranks={c: by_category[c][key] for c in RANKING_CATEGORIES}
             if user.show_in_global_rankings
             else None,
             friends_ranks={
                 c: friends_rank(user.values[c], [users[f].values[c] for f in mine])
-                for c in CATEGORIES
+                for c in RANKING_CATEGORIES
             },
-            challenge_achieved=user.values["points"] >= challenge_target,
+            challenge_achieved=user.values[POINTS] >= challenge_target,
         )
     return outcomes

@@ -4,10 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from sportify_common.periods import Period
+
 Number = int | float
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodRun:
+    """What every step of one evaluation reads: the period, its challenge target, the job run
+    that writes the results and the instant they are written at."""
+
+    period: Period
+    challenge: Decimal
+    run_id: UUID
+    now: datetime
 
 
 @dataclass(frozen=True, slots=True)

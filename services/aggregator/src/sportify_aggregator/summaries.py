@@ -20,8 +20,9 @@ from sportify_aggregator import wording
 from sportify_aggregator.records import MonthlySummary, Recipient, Summary, WeeklySummary
 from sportify_aggregator.templates import render
 from sportify_common.emails.headers import safe_header_value
-from sportify_common.messages import EmailKind, EmailRequested
+from sportify_common.messages import EmailRequested
 from sportify_common.periods import Period, PeriodKind
+from sportify_common.vocabulary import ACTIVITY_TYPES, EVALUATED_PERIODS, RANKING_CATEGORIES
 
 SKIP_DISABLED = "email-notifications-disabled"
 SKIP_NO_ADDRESS = "no-email-address"
@@ -30,11 +31,6 @@ SKIP_ALREADY_QUEUED = "already-queued"
 
 _ADDRESS = re.compile(r"^[^\s@]+@[^\s@]+$")
 _MAX_ADDRESS = 320
-
-KIND_OF_PERIOD = {
-    PeriodKind.WEEKLY: EmailKind.WEEKLY_SUMMARY,
-    PeriodKind.MONTHLY: EmailKind.MONTHLY_SUMMARY,
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +48,7 @@ def queued_entry(user_id: UUID) -> dict[str, str]:
 
 def idempotency_key(period: Period, user_id: UUID) -> str:
     """`weekly-summary:<userId>:<YYYY-MM-DD>` / `monthly-summary:<userId>:<YYYY-MM>`."""
-    return f"{KIND_OF_PERIOD[period.kind].value}:{user_id}:{period.label}"
+    return f"{EVALUATED_PERIODS[period.kind].email_kind.value}:{user_id}:{period.label}"
 
 
 def skip_reason(recipient: Recipient) -> str | None:
@@ -76,24 +72,26 @@ def format_number(value: Any, locale: str) -> str:
         return "-"
     number = float(value)
     text = str(int(number)) if number.is_integer() else f"{number:.2f}".rstrip("0").rstrip(".")
-    return text.replace(".", ",") if locale == "de" else text
+    mark = wording.LOCALES[locale].decimal_mark
+    return text if mark == "." else text.replace(".", mark)
 
 
 @functools.lru_cache(maxsize=64)
 def _period_words(period: Period, locale: str) -> Mapping[str, str]:
     """The same for every summary of a run: computed once per period and locale."""
-    fmt = wording.DATE_FORMATS[locale]
+    words = wording.LOCALES[locale]
+    fmt = words.date_format
     if period.kind is PeriodKind.WEEKLY:
         last = period.first_day + timedelta(days=6)
-        words = {"first": period.first_day.strftime(fmt), "last": last.strftime(fmt), "month": ""}
+        dates = {"first": period.first_day.strftime(fmt), "last": last.strftime(fmt), "month": ""}
     else:
-        month = f"{wording.MONTHS[locale][period.first_day.month - 1]} {period.first_day.year}"
-        words = {"first": "", "last": "", "month": month}
-    return MappingProxyType(words)
+        month = f"{words.months[period.first_day.month - 1]} {period.first_day.year}"
+        dates = {"first": "", "last": "", "month": month}
+    return MappingProxyType(dates)
 
 
 # Template rows are named tuples, not dicts: jinja's `a.label` tries getattr first, and on a
-# dict every lookup raised and caught an AttributeError (~40 per email).
+# dict every lookup raised and caught an AttributeError.
 class Line(NamedTuple):
     label: str
     value: str
@@ -110,25 +108,20 @@ class Placing(NamedTuple):
 
 
 def _activities(totals: Mapping[str, Any], locale: str) -> list[Line]:
-    names = wording.ACTIVITIES[locale]
+    names = wording.LOCALES[locale].activities
     return [
-        Line(names[kind], format_number(totals.get(kind, 0), locale))
-        for kind in ("pullups", "pushups", "situps", "running", "cycling")
+        Line(names[kind], format_number(totals.get(kind, 0), locale)) for kind in ACTIVITY_TYPES
     ]
 
 
 def _badges(slugs: Sequence[str], locale: str) -> list[str]:
-    names = wording.BADGES[locale]
+    names = wording.LOCALES[locale].badges
     return [names.get(slug, slug) for slug in slugs]
 
 
 def _awards(awards: Sequence[Mapping[str, Any]], locale: str) -> list[str]:
-    types, scopes, cats = (
-        wording.AWARD_TYPES[locale],
-        wording.SCOPES[locale],
-        wording.ACTIVITIES[locale],
-    )
-    place = "Platz" if locale == "de" else "place"
+    words = wording.LOCALES[locale]
+    types, scopes, cats, place = words.award_types, words.scopes, words.activities, words.place
     lines = []
     for award in awards:
         parts = [types.get(str(award.get("awardType")), str(award.get("awardType")))]
@@ -145,8 +138,8 @@ def _awards(awards: Sequence[Mapping[str, Any]], locale: str) -> list[str]:
 
 
 def _weekly_goals(goals: Mapping[str, Any], locale: str) -> list[Goal]:
-    de = locale == "de"
-    names = wording.ACTIVITIES[locale]
+    words = wording.LOCALES[locale]
+    names = words.activities
     exercises = goals.get("exercises") or {}
     points = goals.get("points") or {}
     challenge = goals.get("challenge") or {}
@@ -156,33 +149,30 @@ def _weekly_goals(goals: Mapping[str, Any], locale: str) -> list[Goal]:
         listed = ", ".join(
             f"{names.get(k, k)} {format_number(v, locale)}" for k, v in sorted(targets.items())
         )
-        label = f"{'Übungsziele' if de else 'Exercise goals'} ({listed})"
+        label = f"{words.exercise_goals} ({listed})"
         result.append(Goal(label, bool(exercises.get("achieved", False))))
     else:
-        result.append(
-            Goal("Übungsziele: keine gesetzt" if de else "Exercise goals: none set", None)
-        )
+        result.append(Goal(words.no_exercise_goals, None))
     if points.get("target") is not None:
-        label = (
-            f"{'Punkteziel' if de else 'Points goal'} ({format_number(points['target'], locale)})"
-        )
+        label = f"{words.points_goal} ({format_number(points['target'], locale)})"
         result.append(Goal(label, bool(points.get("achieved", False))))
     else:
-        result.append(Goal("Punkteziel: keines gesetzt" if de else "Points goal: none set", None))
+        result.append(Goal(words.no_points_goal, None))
     target = format_number(challenge.get("target"), locale)
-    label = f"{'Wochen-Challenge' if de else 'Weekly challenge'} ({target} {'Punkte' if de else 'points'})"
+    label = f"{words.weekly_challenge} ({target} {words.points})"
     result.append(Goal(label, bool(challenge.get("achieved", False))))
     return result
 
 
 def _rankings(rankings: Mapping[str, Any], locale: str) -> dict[str, Any]:
-    names = wording.ACTIVITIES[locale]
+    names = wording.LOCALES[locale].activities
     glob = rankings.get("global")
     friends = rankings.get("friends") or {}
-    cats = ("points", "pullups", "pushups", "situps")
     return {
-        "global": None if glob is None else [Placing(names[c], glob.get(c)) for c in cats],
-        "friends": [Placing(names[c], friends.get(c)) for c in cats],
+        "global": None
+        if glob is None
+        else [Placing(names[c], glob.get(c)) for c in RANKING_CATEGORIES],
+        "friends": [Placing(names[c], friends.get(c)) for c in RANKING_CATEGORIES],
     }
 
 
@@ -219,7 +209,7 @@ def summary_context(
 
 def subject(summary: Summary, period: Period) -> str:
     locale = locale_of(summary.recipient)
-    template = wording.SUBJECTS[(period.kind.value, locale)]
+    template = wording.LOCALES[locale].subjects[period.kind.value]
     name = safe_header_value(summary.recipient.display_name, max_length=100)
     return safe_header_value(template.format(name=name, **_period_words(period, locale)))
 
@@ -238,11 +228,11 @@ def summary_email(
         return Skipped(recipient.user_id, reason)
     locale = locale_of(recipient)
     context = summary_context(summary, period, base_url=base_url, unsubscribe_url=unsubscribe_url)
-    name = "weekly" if isinstance(summary, WeeklySummary) else "monthly"
+    name = period.kind.value  # the templates: weekly.de.txt, monthly.en.html, ...
     assert isinstance(summary, WeeklySummary | MonthlySummary)  # noqa: S101 - narrowing
     return EmailRequested(
         idempotency_key=idempotency_key(period, recipient.user_id),
-        kind=KIND_OF_PERIOD[period.kind],
+        kind=EVALUATED_PERIODS[period.kind].email_kind,
         recipient=(recipient.email or "").strip(),
         user_id=recipient.user_id,
         locale=locale,

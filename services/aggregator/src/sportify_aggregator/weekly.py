@@ -1,6 +1,6 @@
 """Weekly rules (SPEC 4.1) over plain data. Pure.
 
-Production applies the same rules set-wise in SQL (`weekly_queries`); these functions state
+Production applies the same rules set-wise in SQL (`sql.weekly`, `sql.earned`); these functions state
 them readably and serve as the oracle in tests.
 """
 
@@ -10,12 +10,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-ACTIVITY_TYPES = ("pullups", "pushups", "situps", "running", "cycling")
-POINTS_GOAL = "points"
+from sportify_common.vocabulary import ACTIVITY_TYPES, POINTS
 
 BADGE_EXERCISES = "weekly-goal-exercises"
 BADGE_POINTS = "weekly-goal-points"
 BADGE_CHALLENGE = "weekly-challenge-points"
+
+AWARD_LEADERBOARD = "leaderboard"
 
 AWARD_MAX_RANK = 3
 AWARD_MIN_PARTICIPANTS = 2
@@ -55,7 +56,7 @@ def exercises_achieved(week: UserWeek) -> bool:
 
 
 def points_achieved(week: UserWeek) -> bool:
-    target = week.goals.get(POINTS_GOAL)
+    target = week.goals.get(POINTS)
     return target is not None and week.total_points >= target
 
 

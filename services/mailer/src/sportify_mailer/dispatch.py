@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sportify_common.broker import publish
 from sportify_common.clock import Clock
 from sportify_common.consumers import dead_letter
+from sportify_common.job_results import DispatchResult
 from sportify_common.jobs import queries as jobs
 from sportify_common.jobs.names import JobName, JobStatus
 from sportify_common.messages import DispatchEmails, JobFinished, RoutingKey
@@ -46,24 +47,25 @@ class DispatchJob:
         if started is None:
             if existing.status is JobStatus.COMPLETED:
                 # A redelivery after completion: answer again with the stored result.
-                await self._announce(run_id, JobStatus.COMPLETED, _stored_result(existing.metadata))
+                stored = _stored_result(existing.metadata)
+                await self._announce(run_id, JobStatus.COMPLETED, stored)
             return
 
         began = time.perf_counter()
         stats = await self.delivery.drain(command.limit)
         result = stats.as_result()
         async with self.engine.begin() as conn:
-            completed = await jobs.complete(conn, run_id, now=self.clock(), result=result)
+            completed = await jobs.complete(conn, run_id, now=self.clock(), result=result.to_wire())
         if completed is None:  # finished meanwhile (e.g. cleaned up as stuck): leave it
             logger.warning("dispatch run %s was no longer running when it finished", run_id)
             return
         self.metrics.job_runs.labels(job=JOB.value, status=JobStatus.COMPLETED.value).inc()
         self.metrics.job_duration.labels(job=JOB.value).observe(time.perf_counter() - began)
         self.metrics.job_last_success.labels(job=JOB.value).set(self.clock().timestamp())
-        logger.info("dispatch run %s: %s", run_id, result)
+        logger.info("dispatch run %s: %s", run_id, result.to_wire())
         await self._announce(run_id, JobStatus.COMPLETED, result)
 
-    async def _announce(self, run_id: Any, status: JobStatus, result: dict[str, Any]) -> None:
+    async def _announce(self, run_id: Any, status: JobStatus, result: DispatchResult) -> None:
         await publish(
             self.broker,
             self.topology,
@@ -72,6 +74,8 @@ class DispatchJob:
         )
 
 
-def _stored_result(metadata: dict[str, Any]) -> dict[str, Any]:
+def _stored_result(metadata: dict[str, Any]) -> DispatchResult:
     stored = metadata.get("result")
-    return dict(stored) if isinstance(stored, dict) else {"status": "ok"}
+    if isinstance(stored, dict):
+        return DispatchResult.model_validate(stored)
+    return DispatchResult(processed=0, sent=0, failed=0, skipped=0)  # none stored: none known

@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from sportify_common.job_results import DispatchResult
+
 
 @dataclass(frozen=True, slots=True)
 class DueEmail:
@@ -43,11 +45,7 @@ class DeliveryStats:
         self.failed += other.failed
         self.skipped += other.skipped
 
-    def as_result(self) -> dict[str, Any]:
-        return {
-            "status": "ok",
-            "processed": self.processed,
-            "sent": self.sent,
-            "failed": self.failed,
-            "skipped": self.skipped,
-        }
+    def as_result(self) -> DispatchResult:
+        return DispatchResult(
+            processed=self.processed, sent=self.sent, failed=self.failed, skipped=self.skipped
+        )

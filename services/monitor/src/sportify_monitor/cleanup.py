@@ -10,11 +10,11 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 from uuid import UUID
 
 from sportify_common.alerts import raise_alert
 from sportify_common.broker import publish
+from sportify_common.job_results import CleanedJob, CleanupResult
 from sportify_common.jobs import queries as jobs
 from sportify_common.jobs.names import JobName, JobStatus, Trigger
 from sportify_common.messages import JobFinished, RoutingKey
@@ -33,19 +33,19 @@ class CleanupOutcome:
     cleaned: list[StuckJob]
 
 
-def result_of(cleaned: list[StuckJob]) -> dict[str, Any]:
-    return {
-        "cleaned": len(cleaned),
-        "jobs": [
-            {
-                "id": str(job.id),
-                "jobName": job.job_name,
-                "scheduledFor": to_wire(job.scheduled_for),
-                "startedAt": to_wire(job.started_at) if job.started_at else None,
-            }
+def result_of(cleaned: list[StuckJob]) -> CleanupResult:
+    return CleanupResult(
+        cleaned=len(cleaned),
+        jobs=[
+            CleanedJob(
+                id=str(job.id),
+                job_name=job.job_name,
+                scheduled_for=to_wire(job.scheduled_for),
+                started_at=to_wire(job.started_at) if job.started_at else None,
+            )
             for job in cleaned
         ],
-    }
+    )
 
 
 async def cleanup_now(monitor: Monitor, *, trigger: Trigger) -> CleanupOutcome:
@@ -98,7 +98,9 @@ async def _clean(monitor: Monitor, run_id: UUID) -> CleanupOutcome:
                 reason=reason,
                 exclude=run_id,
             )
-            await jobs.complete(conn, run_id, now=now, result=result_of(cleaned))
+            # The run's metadata stores the result without its status, as it always has.
+            stored = result_of(cleaned).model_dump(mode="json", by_alias=True, exclude={"status"})
+            await jobs.complete(conn, run_id, now=now, result=stored)
     except Exception as exc:
         await _mark_failed(monitor, run_id, exc)
         raise
@@ -159,7 +161,7 @@ async def _announce(monitor: Monitor, run_id: UUID, cleaned: list[StuckJob]) -> 
         job_run_id=run_id,
         job_name=JobName.CLEANUP,
         status=JobStatus.COMPLETED,
-        result={"status": "ok", **result_of(cleaned)},
+        result=result_of(cleaned),
     )
     try:
         await publish(monitor.broker, monitor.topology, RoutingKey.JOB_FINISHED, finished)

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
+from sportify_common.job_results import DispatchResult, MonthlyResult, WeeklyResult
 from sportify_common.periods import to_wire
 from sportify_monitor import queries
 from sportify_monitor.alerts import StuckJob
@@ -151,6 +152,10 @@ class UnsubscribeResponse(Schema):
     status: Literal["ok"] = "ok"
     unsubscribed: bool
     message: str
+
+
+FinishedRun = WeeklyResult | MonthlyResult | DispatchResult
+"""A trigger's 200 body when its run completed (SPEC 5): the job's own typed result."""
 
 
 class HealthResponse(Schema):

@@ -1,7 +1,7 @@
 """HTTP triggers (SPEC 5, 4.7): claim the run, publish its command, wait for job.finished.
 
 Answers:
-- finished and completed → 200 with job.finished's `result` verbatim;
+- finished and completed → 200 with job.finished's typed `result` (schemas.FinishedRun);
 - finished and failed → 200 `{"status": "failed", "skipped": false, "jobRunId", "error"}`
   (the request itself succeeded; the run did not — the spec has no 5xx for this);
 - skipped (completed or running run) → 200 `{"status": "ok", "skipped": true, "reason", ...}`;
@@ -20,6 +20,7 @@ from typing import Any
 from uuid import UUID
 
 from sportify_common.broker import publish
+from sportify_common.job_results import FailedResult, JobResult, stored_result
 from sportify_common.jobs import queries as jobs
 from sportify_common.jobs.names import JobName, JobStatus, Trigger
 from sportify_common.jobs.rules import ClaimOutcome
@@ -43,6 +44,7 @@ from sportify_common.periods import (
 from sportify_common.vocabulary import EVALUATED_PERIODS
 from sportify_monitor.context import Monitor
 from sportify_monitor.errors import ApiError, bad_request
+from sportify_monitor.schemas import FinishedRun
 
 logger = logging.getLogger("sportify.monitor.triggers")
 
@@ -184,9 +186,8 @@ async def _run(
 async def _stored_error(monitor: Monitor, finished: JobFinished) -> dict[str, Any] | None:
     if finished.status is not JobStatus.FAILED:
         return None
-    error = finished.result.get("error")
-    if isinstance(error, dict):
-        return error
+    if isinstance(finished.result, FailedResult):
+        return finished.result.error.to_wire()
     async with monitor.engine.connect() as conn:
         run = await jobs.get(conn, finished.job_run_id)
     stored = run.metadata.get("error") if run is not None else None
@@ -210,7 +211,12 @@ def _finished_answer(
 ) -> Answer:
     if finished.status is JobStatus.FAILED:
         return Answer(200, _failed_body(finished.job_run_id, error, extras))
-    return Answer(200, dict(finished.result))
+    return _completed(finished.result)
+
+
+def _completed(result: FinishedRun | JobResult) -> Answer:
+    """200 with the run's result, as its job reported it (a `FinishedRun` for the triggers)."""
+    return Answer(200, result.to_wire())
 
 
 async def _after_timeout(monitor: Monitor, run_id: UUID, extras: dict[str, str]) -> Answer:
@@ -220,7 +226,7 @@ async def _after_timeout(monitor: Monitor, run_id: UUID, extras: dict[str, str])
     if run is not None and run.status is JobStatus.COMPLETED:
         result = run.metadata.get("result")
         if isinstance(result, dict):
-            return Answer(200, result)
+            return _completed(stored_result(result))
     if run is not None and run.status is JobStatus.FAILED:
         error = run.metadata.get("error")
         return Answer(200, _failed_body(run_id, error if isinstance(error, dict) else None, extras))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -162,8 +163,21 @@ async def start(db: Executor, run_id: UUID, *, now: datetime) -> JobRunRow | Non
 
 
 async def complete(
-    db: Executor, run_id: UUID, *, now: datetime, result: dict[str, Any]
+    db: Executor,
+    run_id: UUID,
+    *,
+    now: datetime,
+    result: dict[str, Any],
+    timings: Mapping[str, float] | None = None,
 ) -> JobRunRow | None:
+    """Mark a running run completed with its result; None when it is no longer running.
+
+    `timings` (how long the run's phases took, in seconds) go to `metadata.timings`, beside
+    the result and never inside it: benchmarks read them, clients never see them.
+    """
+    summary = {"result": result, **_summary_fields(result)}
+    if timings is not None:
+        summary["timings"] = dict(timings)
     return await _one(
         db,
         f"""
@@ -175,7 +189,7 @@ async def complete(
         """,
         id=run_id,
         now=now,
-        summary=json.dumps({"result": result, **_summary_fields(result)}, default=str),
+        summary=json.dumps(summary, default=str),
     )
 
 

@@ -60,7 +60,7 @@ async def run_cleanup(monitor: MonitorDep, trigger: Trigger) -> CleanupResponse:
     result = result_of(outcome.cleaned)
     return CleanupResponse(
         job_run_id=str(outcome.run_id),
-        cleaned=result["cleaned"],
+        cleaned=result.cleaned,
         jobs=[StuckJobEntry.of(job) for job in outcome.cleaned],
     )
 

@@ -1,0 +1,152 @@
+"""One evaluation run, from `period.closed` to `job.finished` (SPEC 4.1, 4.2, 4.7, 7).
+
+1. Look the run up; refuse (dead-letter) what we cannot know: unknown run, wrong job, bounds
+   that are not a period in the configured zone.
+2. Start it (a finished run is not evaluated again: a completed one re-announces its result).
+3. Under JOB_TIMEOUT_SECONDS: `evaluation.evaluate` (results in one transaction, then every
+   summary requested), then mark the run completed with its result and phase timings.
+4. A failure of the run itself marks it failed, alerts and announces it; a database or broker
+   outage is left to the consumer's redelivery.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from sportify_aggregator.errors import is_connectivity_error
+from sportify_aggregator.evaluation import EVALUATORS, Evaluator, Runtime, evaluate
+from sportify_common.alerts import raise_alert
+from sportify_common.broker import publish
+from sportify_common.consumers import dead_letter
+from sportify_common.job_results import FailedResult, JobError, JobResult, stored_result
+from sportify_common.jobs import queries as jobs
+from sportify_common.jobs.names import JobStatus
+from sportify_common.messages import JobFinished, PeriodClosed, RoutingKey
+from sportify_common.periods import Period, PeriodError, period_from_bounds
+
+logger = logging.getLogger(__name__)
+
+
+async def run_period(rt: Runtime, msg: PeriodClosed) -> None:
+    """Handle one `period.closed`. Raises RejectMessage (dead letter) for what cannot be run."""
+    evaluator = EVALUATORS.get(msg.job_name)
+    if evaluator is None:
+        dead_letter(logger, f"period.closed for job {msg.job_name}, which is not an evaluation")
+    async with rt.engine.connect() as conn:
+        row = await jobs.get(conn, msg.job_run_id)
+    if row is None:
+        dead_letter(logger, f"unknown jobRunId {msg.job_run_id}")
+    if row.job_name is not msg.job_name:
+        dead_letter(
+            logger, f"jobRunId {msg.job_run_id} is a {row.job_name} run, not {msg.job_name}"
+        )
+    try:
+        period = period_from_bounds(
+            evaluator.period.kind, msg.period_start, msg.period_end, rt.settings.zone
+        )
+    except PeriodError as exc:
+        dead_letter(logger, str(exc))
+
+    async with rt.engine.begin() as conn:
+        started = await jobs.start(conn, msg.job_run_id, now=rt.clock())
+        if started is None:
+            row = await jobs.get(conn, msg.job_run_id)
+    if started is None:
+        await _already_finished(rt, msg, row)
+        return
+
+    logger.info(
+        "%s run %s for %s (attempt %s)",
+        msg.job_name,
+        msg.job_run_id,
+        period.label,
+        started.metadata.get("attempt"),
+    )
+    await _run_guarded(rt, evaluator, period, msg)
+
+
+async def _already_finished(rt: Runtime, msg: PeriodClosed, row: jobs.JobRunRow | None) -> None:
+    if row is not None and row.status is JobStatus.COMPLETED:
+        logger.info("run %s already completed: announcing its result again", msg.job_run_id)
+        await _finished(rt, msg, JobStatus.COMPLETED, stored_result(row.metadata.get("result")))
+    else:
+        logger.info(
+            "run %s already finished (%s): nothing to do", msg.job_run_id, row and row.status
+        )
+
+
+async def _run_guarded(
+    rt: Runtime, evaluator: Evaluator, period: Period, msg: PeriodClosed
+) -> None:
+    job = msg.job_name.value
+    began = time.monotonic()
+    timings: dict[str, float] = {}
+    try:
+        async with asyncio.timeout(rt.settings.job_timeout_seconds):
+            result = await evaluate(rt, evaluator, period, msg.job_run_id, timings=timings)
+    except TimeoutError:
+        message = f"{job} for {period.label} exceeded JOB_TIMEOUT_SECONDS ({rt.settings.job_timeout_seconds:g} s)"
+        await _failed(rt, msg, period, "timeout", message, began)
+        return
+    except Exception as exc:
+        if is_connectivity_error(exc):
+            raise
+        logger.exception("%s run %s failed", job, msg.job_run_id)
+        await _failed(rt, msg, period, type(exc).__name__, str(exc) or repr(exc), began)
+        return
+
+    timings["totalSeconds"] = round(time.monotonic() - began, 3)
+    async with rt.engine.begin() as conn:
+        completed = await jobs.complete(
+            conn, msg.job_run_id, now=rt.clock(), result=result.to_wire(), timings=timings
+        )
+    if completed is None:
+        logger.warning("run %s was finished by someone else while it ran", msg.job_run_id)
+    rt.metrics.job_runs.labels(job=job, status="completed").inc()
+    rt.metrics.job_duration.labels(job=job).observe(time.monotonic() - began)
+    rt.metrics.job_last_success.labels(job=job).set(rt.clock().timestamp())
+    rt.metrics.processed_users.labels(job=job).inc(result.processed_users)
+    await _finished(rt, msg, JobStatus.COMPLETED, result)
+
+
+async def _failed(
+    rt: Runtime,
+    msg: PeriodClosed,
+    period: Period,
+    error_type: str,
+    message: str,
+    began: float,
+) -> None:
+    job = msg.job_name.value
+    async with rt.engine.begin() as conn:
+        await jobs.fail(
+            conn, msg.job_run_id, now=rt.clock(), error_type=error_type, message=message
+        )
+    rt.metrics.job_runs.labels(job=job, status="failed").inc()
+    rt.metrics.job_duration.labels(job=job).observe(time.monotonic() - began)
+    error = JobError(type=error_type, message=message[:2000])
+    await _finished(rt, msg, JobStatus.FAILED, FailedResult(job_run_id=msg.job_run_id, error=error))
+    try:
+        await raise_alert(
+            engine=rt.engine,
+            broker=rt.broker,
+            topology=rt.topology,
+            settings=rt.settings,
+            metrics=rt.metrics,
+            title=f"{job} failed",
+            body=f"Run {msg.job_run_id} for {period.label} failed: {error_type}: {message}",
+            now=rt.clock(),
+        )
+    except Exception:
+        logger.exception("could not raise the alert for failed run %s", msg.job_run_id)
+
+
+async def _finished(rt: Runtime, msg: PeriodClosed, status: JobStatus, result: JobResult) -> None:
+    await publish(
+        rt.broker,
+        rt.topology,
+        RoutingKey.JOB_FINISHED,
+        JobFinished(job_run_id=msg.job_run_id, job_name=msg.job_name, status=status, result=result),
+    )
