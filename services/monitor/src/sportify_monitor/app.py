@@ -18,7 +18,7 @@ from sportify_common.broker import create_broker, declare_topology
 from sportify_common.clock import Clock, utc_now
 from sportify_common.db.engine import create_engine
 from sportify_common.metrics import Metrics
-from sportify_common.settings import Settings, load_settings
+from sportify_common.settings import MonitorSettings, load_settings_for
 from sportify_common.topology import Topology
 from sportify_monitor.context import SERVICE, Monitor
 from sportify_monitor.dead_letters import DeadLetterDepths, dead_letter_gauge
@@ -32,12 +32,12 @@ from sportify_monitor.shared_read import SharedRead
 
 
 def create_app(
-    settings: Settings | None = None,
+    settings: MonitorSettings | None = None,
     *,
     clock: Clock = utc_now,
     gauge_refresh_seconds: float = 10.0,
 ) -> FastAPI:
-    resolved = settings if settings is not None else load_settings()
+    resolved = settings if settings is not None else load_settings_for(MonitorSettings)
     registry = CollectorRegistry()
     metrics = Metrics.create(registry)
     http_metrics = HttpMetrics(registry)
@@ -53,7 +53,7 @@ def create_app(
             resolved.amqp_url,
             service=SERVICE,
             registry=registry,
-            prefetch_count=resolved.prefetch_count,
+            prefetch_count=resolved.amqp_prefetch_count,
         )
         topology = Topology(resolved.amqp_namespace, resolved.message_max_deliveries)
         monitor = Monitor(

@@ -143,16 +143,7 @@ async def _announce(monitor: Monitor, run_id: UUID, cleaned: list[StuckJob]) -> 
             cleaned, threshold_minutes=settings.stuck_job_threshold_minutes, now=now
         )
         try:
-            await raise_alert(
-                engine=monitor.engine,
-                broker=monitor.broker,
-                topology=monitor.topology,
-                settings=settings,
-                metrics=monitor.metrics,
-                title=title,
-                body=body,
-                now=now,
-            )
+            await raise_alert(monitor, title=title, body=body, now=now)
         except Exception:
             logger.exception("cleanup run %s: could not raise the stuck-jobs alert", run_id)
     finished = JobFinished(
