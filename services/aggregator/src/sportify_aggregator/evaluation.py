@@ -21,8 +21,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from faststream.rabbit import RabbitBroker
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sportify_aggregator import monthly_queries, queries, weekly_queries
 from sportify_aggregator.errors import is_connectivity_error
@@ -30,12 +29,10 @@ from sportify_aggregator.mailing import Mailer
 from sportify_aggregator.records import Summary
 from sportify_common.alerts import raise_alert
 from sportify_common.broker import publish
-from sportify_common.clock import Clock
 from sportify_common.consumers import dead_letter
 from sportify_common.jobs import queries as jobs
 from sportify_common.jobs.names import JobName, JobStatus
 from sportify_common.messages import JobFinished, PeriodClosed, RoutingKey
-from sportify_common.metrics import Metrics
 from sportify_common.periods import (
     Period,
     PeriodError,
@@ -44,8 +41,8 @@ from sportify_common.periods import (
     to_wire,
     wire_end,
 )
-from sportify_common.settings import Settings
-from sportify_common.topology import Topology
+from sportify_common.service_context import ServiceContext
+from sportify_common.settings import AggregatorSettings
 
 logger = logging.getLogger(__name__)
 
@@ -55,16 +52,8 @@ Compute = Callable[..., Awaitable[None]]
 Batches = Callable[..., AsyncIterator[list[Summary]]]
 
 
-@dataclass(frozen=True, slots=True)
-class Runtime:
-    """The app-lifetime resources a run needs (built once in `app.create_app`)."""
-
-    settings: Settings
-    engine: AsyncEngine
-    broker: RabbitBroker
-    topology: Topology
-    metrics: Metrics
-    clock: Clock
+Runtime = ServiceContext[AggregatorSettings]
+"""The app-lifetime resources a run needs: the service context built in `app.create_app`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +64,7 @@ class Evaluator:
     start_key: str
     end_key: str
 
-    def default_challenge(self, settings: Settings) -> float:
+    def default_challenge(self, settings: AggregatorSettings) -> float:
         if self.kind is PeriodKind.WEEKLY:
             return settings.default_weekly_point_challenge
         return settings.default_monthly_point_challenge
@@ -220,7 +209,7 @@ async def evaluate(
 
 async def _compute(
     conn: AsyncConnection,
-    settings: Settings,
+    settings: AggregatorSettings,
     evaluator: Evaluator,
     period: Period,
     run_id: UUID,
@@ -262,11 +251,7 @@ async def _failed(
     )
     try:
         await raise_alert(
-            engine=rt.engine,
-            broker=rt.broker,
-            topology=rt.topology,
-            settings=rt.settings,
-            metrics=rt.metrics,
+            rt,
             title=f"{job} failed",
             body=f"Run {msg.job_run_id} for {period.label} failed: {error_type}: {message}",
             now=rt.clock(),
