@@ -23,7 +23,7 @@ from sportify_common.topology import Topology
 from sportify_monitor.context import SERVICE, Monitor
 from sportify_monitor.dead_letters import DeadLetterDepths, dead_letter_gauge
 from sportify_monitor.errors import install_error_handlers
-from sportify_monitor.gauges import ScrapeGauges
+from sportify_monitor.gauges import ScrapeGauges, email_queue_gauge
 from sportify_monitor.handlers import register_subscribers
 from sportify_monitor.http_metrics import HttpMetrics, HttpMetricsMiddleware
 from sportify_monitor.monitoring import monitoring_document_json
@@ -42,6 +42,7 @@ def create_app(
     metrics = Metrics.create(registry)
     http_metrics = HttpMetrics(registry)
     dead_letter_messages = dead_letter_gauge(registry)
+    email_queue_messages = email_queue_gauge(registry)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -66,6 +67,7 @@ def create_app(
             gauges=ScrapeGauges(
                 engine=engine,
                 metrics=metrics,
+                email_queue_messages=email_queue_messages,
                 clock=clock,
                 stuck_threshold_minutes=resolved.stuck_job_threshold_minutes,
                 interval=gauge_refresh_seconds,
