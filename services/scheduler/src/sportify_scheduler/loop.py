@@ -31,7 +31,6 @@ from sportify_common.messages import (
 from sportify_common.periods import to_wire
 from sportify_common.service_context import ServiceContext
 from sportify_common.settings import SchedulerSettings
-from sportify_scheduler import queries
 from sportify_scheduler.catch_up import candidate_periods, missed_periods
 from sportify_scheduler.jobs import ScheduledJob
 from sportify_scheduler.plan import PERIOD_KINDS, Slot, period_slot, slot_for
@@ -119,7 +118,7 @@ class SchedulerLoop:
         """Claim every recent closed week and month without a completed run (trigger catch-up)."""
         candidates = candidate_periods(now, self.zone, self.catch_up_periods)
         async with self.context.engine.connect() as conn:
-            completed = await queries.completed_runs(
+            completed = await job_queries.completed_runs(
                 conn,
                 job_names=list(PERIOD_KINDS),
                 scheduled_for=sorted({c.period.end for c in candidates}),
