@@ -225,11 +225,14 @@ class Settings(AggregatorSettings, MailerSettings, MonitorSettings, SchedulerSet
 S = TypeVar("S", bound=_Environment)
 
 
-def _variable_names(cls: type[_Environment], field_name: str) -> str:
-    alias = cls.model_fields[field_name].validation_alias
-    if isinstance(alias, AliasChoices):
-        return " / ".join(str(choice) for choice in alias.choices)
-    return field_name.upper()
+def _variables(cls: type[_Environment], location: str) -> list[str]:
+    """The variable names of the field at `location` (a field name or one of its aliases)."""
+    for name, field in cls.model_fields.items():
+        alias = field.validation_alias
+        choices = [str(c) for c in alias.choices] if isinstance(alias, AliasChoices) else []
+        if location == name or location in choices:
+            return choices or [name.upper()]
+    return [location]
 
 
 def load_settings_for(cls: type[S], **overrides: Any) -> S:
@@ -242,13 +245,9 @@ def load_settings_for(cls: type[S], **overrides: Any) -> S:
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            location = error["loc"][0] if error["loc"] else ""
-            name = (
-                _variable_names(cls, str(location))
-                if location in cls.model_fields
-                else str(location)
-            )
-            value = os.environ.get(name.split(" / ")[0], "")
+            variables = _variables(cls, str(error["loc"][0]) if error["loc"] else "")
+            name = " / ".join(variables)
+            value = next((os.environ[v] for v in variables if v in os.environ), "")
             shown = (
                 "" if "secret" in name.lower() or "pass" in name.lower() else f" (got {value!r})"
             )
