@@ -10,6 +10,7 @@ from prometheus_client import CollectorRegistry
 from sportify_common.broker import create_broker
 from sportify_common.metrics import Metrics
 from sportify_monitor.dead_letters import dead_letter_gauge
+from sportify_monitor.gauges import email_queue_gauge
 from sportify_monitor.http_metrics import HttpMetrics
 
 # Series Prometheus makes itself, not an exporter.
@@ -69,5 +70,6 @@ def exported_metric_names() -> frozenset[str]:
     Metrics.create(registry)
     HttpMetrics(registry)
     dead_letter_gauge(registry)
+    email_queue_gauge(registry)
     create_broker("amqp://guest:guest@localhost:5672/", service="check", registry=registry)
     return frozenset(_series_names(registry)) | SYNTHETIC

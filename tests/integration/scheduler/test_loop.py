@@ -3,6 +3,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -16,7 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from sportify_common.broker import create_broker, declare_topology
 from sportify_common.jobs.names import JobName, Trigger
+from sportify_common.metrics import Metrics
 from sportify_common.periods import PeriodKind, closed_periods
+from sportify_common.service_context import ServiceContext
 from sportify_common.settings import Settings
 from sportify_common.topology import Topology
 from sportify_scheduler.app import create_app
@@ -56,13 +59,17 @@ async def make_loop(berlin: Settings) -> AsyncIterator[Callable[..., Any]]:
             await broker.start()
             topology = Topology(berlin.amqp_namespace, berlin.message_max_deliveries)
             await declare_topology(broker, topology)  # as the app does at start
-            return SchedulerLoop(
-                jobs=scheduled_jobs(berlin),
-                zone=berlin.zone,
+            context = ServiceContext(
+                settings=berlin,
                 engine=engine,
                 broker=broker,
                 topology=topology,
+                metrics=Metrics.create(),
                 clock=time.clock,
+            )
+            return SchedulerLoop(
+                context=context,
+                jobs=scheduled_jobs(berlin),
                 sleep=time.sleep,
                 catch_up_periods=catch_up_periods,
             )
@@ -190,12 +197,13 @@ async def test_a_failed_publish_is_retried_for_the_same_run(
     time = SharedTime(now=utc(2026, 2, 8, 23, 15), until=utc(2026, 2, 8, 23, 16))
     loop = await make_loop(time)
     slot = slot_for(JobName.EMAILS_DISPATCH, utc(2026, 2, 8, 23, 15), berlin.zone)
-    connected = loop.broker
-    loop.broker = create_broker(berlin.amqp_url, service="scheduler", registry=CollectorRegistry())
+    connected = loop.context
+    unstarted = create_broker(berlin.amqp_url, service="scheduler", registry=CollectorRegistry())
+    loop.context = replace(connected, broker=unstarted)
 
     with pytest.raises(IncorrectState):  # the broker is down: nothing was published
         await loop.fire(slot, trigger=Trigger.CRON, now=time.now)
-    loop.broker = connected
+    loop.context = connected
     async with recorder(berlin) as received:
         published = await loop.fire(slot, trigger=Trigger.CRON, now=time.now)
         await wait_for(received, 1)
@@ -211,17 +219,18 @@ async def test_a_database_outage_does_not_stop_the_loop(
 ) -> None:
     time = SharedTime(now=utc(2026, 2, 8, 23, 14), until=utc(2026, 2, 8, 23, 16))
     loop = await make_loop(time)
-    healthy = loop.engine
-    loop.engine = create_async_engine(
+    healthy = loop.context
+    broken = create_async_engine(
         berlin.async_database_url.replace("127.0.0.1:5432", "127.0.0.1:1").replace(
             "localhost:5432", "127.0.0.1:1"
         )
     )
+    loop.context = replace(healthy, engine=broken)
 
     assert await loop.tick(utc(2026, 2, 8, 23, 14))  # nothing due yet: plans 23:15
 
     ok = await loop.tick(utc(2026, 2, 8, 23, 15))
-    loop.engine, broken = healthy, loop.engine
+    loop.context = healthy
     await broken.dispose()
     async with recorder(berlin) as received:
         recovered = await loop.tick(utc(2026, 2, 8, 23, 15, 5))

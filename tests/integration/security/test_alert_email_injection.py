@@ -49,14 +49,7 @@ async def test_a_hostile_alert_title_and_body_stay_out_of_headers_and_are_escape
         running_monitor(settings, clock=utc_now) as (monitor, _client),
     ):
         queued = await raise_alert(
-            engine=monitor.engine,
-            broker=monitor.broker,
-            topology=monitor.topology,
-            settings=monitor.settings,
-            metrics=monitor.metrics,
-            title=HOSTILE_TITLE,
-            body=f"details{INJECTION}",
-            now=utc_now(),
+            monitor, title=HOSTILE_TITLE, body=f"details{INJECTION}", now=utc_now()
         )
         email = await asyncio.wait_for(emails.get(), timeout=10)
 

@@ -34,7 +34,7 @@ from sportify_common.job_results import (
     evaluation_result,
 )
 from sportify_common.jobs import queries as jobs
-from sportify_common.jobs.names import JobStatus
+from sportify_common.jobs.names import JobName, JobStatus
 from sportify_common.messages import JobFinished, RoutingKey
 from sportify_common.settings import Settings
 from sportify_common.tokens import sign_unsubscribe
@@ -82,7 +82,7 @@ def finisher(engine: AsyncEngine, settings: Settings, *, fail: bool) -> Handler:
                 )
             else:
                 result = evaluation_result(
-                    EVALUATED_BY_JOB[run.job_name],
+                    EVALUATED_BY_JOB[JobName(run.job_name)],
                     job_run_id=run_id,
                     processed_users=0,
                     start=body["periodStart"],

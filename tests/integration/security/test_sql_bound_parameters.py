@@ -25,9 +25,8 @@ SQL_CALLS = frozenset(
 # Identifiers that may be interpolated into SQL anywhere: each is a module-level constant or a
 # helper returning a fixed SQL fragment built from code constants.
 ALLOWED: dict[str, str] = {
-    "_RUN_COLUMNS": "monitor: fixed job_runs column list",
     "_DUE_COLUMNS": "mailer: fixed email_queue column list",
-    "_wire": "monitor: to_char() of a literal column name (instants as on the wire)",
+    "to_wire_sql": "periods: to_char() of a literal column name (instants as on the wire)",
     "KNOWN_TYPES": "aggregator sql/columns: the vocabulary's activity types as literals",
     "QUANTITY_SUMS": "aggregator sql/columns: a sum per activity type (identifier()-checked)",
     "TYPE_COUNTS": "aggregator sql/columns: a count per activity type (identifier()-checked)",
@@ -281,7 +280,7 @@ def test_the_scanner_flags_values_interpolated_into_sql(snippet: str) -> None:
     "snippet",
     [
         'await conn.execute(text("select * from users where id = :id"), {"id": user_id})',
-        'await conn.execute(text(f"select {_RUN_COLUMNS} from job_runs where id = :id"), {})',
+        'await conn.execute(text(f"select {_DUE_COLUMNS} from email_queue where id = :id"), {})',
         'await conn.execute(text("select 1 " "from t"))',
         'await apg.fetchval("select $1::int", value)',
         "await conn.execute(text(f\"select {', '.join(f'g_{c}' for c in CATEGORIES)}\"))",

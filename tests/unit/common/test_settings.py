@@ -6,7 +6,16 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from sportify_common.logs import SecretRedactingFilter
-from sportify_common.settings import SettingsError, load_settings
+from sportify_common.settings import (
+    AggregatorSettings,
+    MailerSettings,
+    MonitorSettings,
+    SchedulerSettings,
+    Settings,
+    SettingsError,
+    load_settings,
+    load_settings_for,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -86,3 +95,32 @@ def test_the_log_filter_redacts_secrets_url_passwords_and_bearer_tokens() -> Non
     assert redact("token s3cret-value here") == "token *** here"
     assert redact("amqp://guest:hunter2@rabbit:5672/") == "amqp://guest:***@rabbit:5672/"
     assert redact("Authorization: Bearer abc.def") == "Authorization: Bearer ***"
+
+
+def test_a_service_reads_only_its_own_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EVENTS_TIMEZONE", "Mars/Olympus")
+
+    mailer = load_settings_for(MailerSettings)
+
+    assert "events_timezone" not in MailerSettings.model_fields
+    assert mailer.smtp_port == 1025
+    with pytest.raises(SettingsError, match="EVENTS_TIMEZONE"):
+        load_settings_for(MonitorSettings)
+
+
+def test_a_bad_value_under_the_second_name_shows_both_names_and_the_value(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("EVENTS_TIMEZONE_OFFSET_MINUTES", "900")
+
+    with pytest.raises(
+        SettingsError,
+        match=r"EVENTS_UTC_OFFSET_MINUTES / EVENTS_TIMEZONE_OFFSET_MINUTES: .* 840 \(got '900'\)",
+    ):
+        load_settings_for(SchedulerSettings)
+
+
+def test_every_settings_class_of_a_service_is_part_of_settings() -> None:
+    for service_class in (SchedulerSettings, AggregatorSettings, MailerSettings, MonitorSettings):
+        assert issubclass(Settings, service_class)
+        assert set(service_class.model_fields) <= set(Settings.model_fields)

@@ -3,15 +3,29 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
+from sportify_common.jobs.names import JobName, JobStatus
+from sportify_common.jobs.records import JobRunRow
 from sportify_monitor.alerts import (
     STUCK_JOBS_TITLE,
-    StuckJob,
     sample_alert_body,
     stuck_jobs_alert,
     stuck_reason,
 )
 
 NOW = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
+
+
+def running(job_name: JobName, scheduled_for: datetime, started_at: datetime | None) -> JobRunRow:
+    return JobRunRow(
+        id=uuid4(),
+        job_name=job_name,
+        scheduled_for=scheduled_for,
+        status=JobStatus.RUNNING,
+        started_at=started_at,
+        completed_at=None,
+        metadata={},
+        created_at=scheduled_for,
+    )
 
 
 def test_the_cleanup_reason_names_the_threshold() -> None:
@@ -22,8 +36,8 @@ def test_the_cleanup_reason_names_the_threshold() -> None:
 
 def test_the_stuck_jobs_alert_lists_every_job() -> None:
     jobs = [
-        StuckJob(uuid4(), "weekly-events", NOW - timedelta(days=2), NOW - timedelta(hours=2)),
-        StuckJob(uuid4(), "cleanup", NOW - timedelta(days=1), None),
+        running(JobName.WEEKLY_EVENTS, NOW - timedelta(days=2), NOW - timedelta(hours=2)),
+        running(JobName.CLEANUP, NOW - timedelta(days=1), None),
     ]
 
     title, body = stuck_jobs_alert(jobs, threshold_minutes=60, now=NOW)

@@ -5,16 +5,14 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from faststream.rabbit import RabbitBroker
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from sportify_common.broker import publish
 from sportify_common.emails.alert import alert_email
 from sportify_common.messages import RoutingKey
-from sportify_common.metrics import Metrics
-from sportify_common.settings import Settings
-from sportify_common.topology import Topology
+from sportify_common.service_context import ServiceContext
+from sportify_common.settings import AlertSettings
 
 logger = logging.getLogger(__name__)
 
@@ -40,17 +38,10 @@ async def claim_alert_slot(
 
 
 async def raise_alert(
-    *,
-    engine: AsyncEngine,
-    broker: RabbitBroker,
-    topology: Topology,
-    settings: Settings,
-    metrics: Metrics | None,
-    title: str,
-    body: str,
-    now: datetime,
+    context: ServiceContext[AlertSettings], *, title: str, body: str, now: datetime
 ) -> bool:
     """Request `[Sportify Alert] <title>` unless sent within ALERT_DEDUP_MINUTES. True if sent."""
+    settings = context.settings
     recipient = settings.alert_recipient
     if not recipient:
         logger.warning(
@@ -58,12 +49,11 @@ async def raise_alert(
         )
         return False
     dedup = timedelta(minutes=settings.alert_dedup_minutes)
-    if not await claim_alert_slot(engine, title=title, now=now, dedup=dedup):
+    if not await claim_alert_slot(context.engine, title=title, now=now, dedup=dedup):
         logger.info("alert %r suppressed: already sent within %s", title, dedup)
         return False
     message = alert_email(title=title, body=body, recipient=recipient, now=now)
-    await publish(broker, topology, RoutingKey.EMAIL_REQUESTED, message)
-    if metrics is not None:
-        metrics.alerts_sent.inc()
+    await publish(context.broker, context.topology, RoutingKey.EMAIL_REQUESTED, message)
+    context.metrics.alerts_sent.inc()
     logger.warning("alert raised: %s", title)
     return True

@@ -1,14 +1,69 @@
-"""Reads of the mailer's `email_queue` by other services: read-only, one function per question.
+"""Reads of the mailer's `email_queue` by the other services: read-only, named, in one place.
 
-The mailer owns the table and writes it; everyone else asks here.
+The mailer owns the table and writes it; what others may know of it is here. Every read is
+bounded by an index (db/tables.py): email_queue(idempotency_key), email_queue(created_at,
+status), email_queue(status).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from sportify_common.periods import to_wire_sql
+
+# The monitoring document's `emails` (SPEC 5): per status, emails created since
+# `emails_since`; the newest emails created since `recent_since`.
+EMAILS_SECTION_SQL = f"""
+with email_stats as (
+    select status, count(*) as count,
+           count(*) filter (where failed_after_retries) as failed_after_retries
+      from email_queue
+     where created_at >= :emails_since
+     group by status
+), recent as (
+    select id, recipient, kind, subject, status, attempts, error, created_at, sent_at
+      from email_queue
+     where created_at >= :recent_since
+     order by created_at desc, id
+     limit :recent_limit
+)
+select json_build_object(
+    'stats', coalesce((
+        select json_agg(json_build_object(
+                   'status', status, 'count', count,
+                   'failedAfterRetries', failed_after_retries) order by status)
+          from email_stats), '[]'::json),
+    'recent', coalesce((
+        select json_agg(json_build_object(
+                   'id', id, 'recipient', recipient, 'kind', kind, 'subject', subject,
+                   'status', status, 'attempts', attempts, 'error', error,
+                   'createdAt', {to_wire_sql("created_at")},
+                   'sentAt', {to_wire_sql("sent_at")})
+                   order by created_at desc, id)
+          from recent), '[]'::json)
+)::text
+"""
+
+
+async def emails_section_json(
+    conn: AsyncConnection, *, emails_since: datetime, recent_since: datetime, recent_limit: int
+) -> str:
+    """`{"stats": [...], "recent": [...]}` as JSON text, rendered by PostgreSQL."""
+    result = await conn.execute(
+        text(EMAILS_SECTION_SQL),
+        {"emails_since": emails_since, "recent_since": recent_since, "recent_limit": recent_limit},
+    )
+    return str(result.scalar_one())
+
+
+async def counts_by_status(conn: AsyncConnection) -> dict[str, int]:
+    """How many rows the table holds in each status (for `sportify_email_queue_messages`)."""
+    result = await conn.execute(text("select status, count(*) from email_queue group by status"))
+    return {str(status): int(count) for status, count in result.all()}
 
 
 async def queued_idempotency_keys(conn: AsyncConnection, keys: Sequence[str]) -> set[str]:

@@ -1,4 +1,6 @@
-"""Every `sportify_*` metric of SPEC 8, created on a registry the service passes in."""
+"""The `sportify_*` metrics of SPEC 8 that services share, created on a registry the service
+passes in. A metric only one service sets lives in that service (the monitor's
+`sportify_email_queue_messages`, `sportify_dead_letter_messages`, HTTP metrics)."""
 
 from __future__ import annotations
 
@@ -17,7 +19,6 @@ class Metrics:
     job_duration: Histogram
     job_last_success: Gauge
     jobs_stuck: Gauge
-    email_queue_messages: Gauge
     emails_sent: Counter
     email_send_failures: Counter
     smtp_send_duration: Histogram
@@ -47,9 +48,6 @@ class Metrics:
             ),
             jobs_stuck=Gauge(
                 "sportify_jobs_stuck", "Runs running longer than the stuck threshold", registry=reg
-            ),
-            email_queue_messages=Gauge(
-                "sportify_email_queue_messages", "Rows in email_queue", ["status"], registry=reg
             ),
             emails_sent=Counter("sportify_emails_sent", "Emails sent", ["kind"], registry=reg),
             email_send_failures=Counter(

@@ -144,6 +144,12 @@ def to_wire(instant: datetime) -> str:
     return instant.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
+def to_wire_sql(column: str) -> str:
+    """SQL rendering the timestamptz `column` (a literal name) as `to_wire` does, for JSON
+    that PostgreSQL builds."""
+    return f"""to_char({column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')"""
+
+
 def wire_end(period: Period) -> str:
     """The exclusive end minus one millisecond, as on the wire."""
     return to_wire(period.end - timedelta(milliseconds=1))

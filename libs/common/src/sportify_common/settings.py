@@ -1,7 +1,13 @@
 """Configuration from the environment (SPEC 9). Only this module reads it.
 
-`load_settings()` turns a validation error into `SettingsError`, whose message names
-the offending variable, so a service refuses to start with one readable line.
+One class per concern (database and broker, zone, alerts, unsubscribe links, SMTP), one class
+per service made of the concerns it reads, and `Settings`, every variable at once, for what
+runs the whole stack (the command line, the dev tree, tests). A field's variable is its name
+in capitals; only a variable that SPEC 9 gives a second name has an alias.
+
+`load_settings()` / `load_settings_for(cls)` turn a validation error into `SettingsError`,
+whose message names the offending variable, so a service refuses to start with one readable
+line.
 """
 
 from __future__ import annotations
@@ -9,7 +15,7 @@ from __future__ import annotations
 import os
 from datetime import tzinfo
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -27,103 +33,20 @@ class SettingsError(Exception):
     """A configuration value is missing or malformed; the message names the variable."""
 
 
-def _alias(*names: str) -> AliasChoices:
-    return AliasChoices(*names)
-
-
-class Settings(BaseSettings):
+class _Environment(BaseSettings):
     model_config = SettingsConfigDict(
         extra="ignore", frozen=True, populate_by_name=True, validate_default=True
     )
 
-    database_url: str = Field(
-        "postgresql://postgres@localhost:5432/sportify", validation_alias=_alias("DATABASE_URL")
-    )
-    amqp_url: str = Field("amqp://guest:guest@localhost:5672/", validation_alias=_alias("AMQP_URL"))
-    amqp_namespace: str = Field("sportify", validation_alias=_alias("AMQP_NAMESPACE"))
 
-    cron_secret: SecretStr | None = Field(
-        None, validation_alias=_alias("EVENTS_CRON_SECRET", "CRON_SECRET")
-    )
-    admin_api_token: SecretStr | None = Field(None, validation_alias=_alias("ADMIN_API_TOKEN"))
-    unsubscribe_secret: SecretStr | None = Field(
-        None, validation_alias=_alias("UNSUBSCRIBE_SECRET")
-    )
-    base_url: str = Field(
-        "http://localhost:8000", validation_alias=_alias("EVENTS_BASE_URL", "FRONTEND_URL")
-    )
+class ServiceSettings(_Environment):
+    """What every service reads: its database, its broker, delivery limits, the log level."""
 
-    events_timezone: str | None = Field(None, validation_alias=_alias("EVENTS_TIMEZONE"))
-    utc_offset_minutes: int = Field(
-        0,
-        validation_alias=_alias("EVENTS_UTC_OFFSET_MINUTES", "EVENTS_TIMEZONE_OFFSET_MINUTES"),
-    )
-
-    alert_email: str | None = Field(None, validation_alias=_alias("ALERT_EMAIL"))
-    smtp_host: str = Field("localhost", validation_alias=_alias("SMTP_HOST"))
-    smtp_port: int = Field(1025, ge=1, le=65535, validation_alias=_alias("SMTP_PORT"))
-    smtp_user: str | None = Field(None, validation_alias=_alias("SMTP_USER"))
-    smtp_pass: SecretStr | None = Field(None, validation_alias=_alias("SMTP_PASS"))
-    smtp_from: str = Field(
-        "Sportify <no-reply@sportify.local>", validation_alias=_alias("SMTP_FROM")
-    )
-    smtp_tls: TlsMode = Field("none", validation_alias=_alias("SMTP_TLS"))
-    smtp_timeout_seconds: float = Field(30.0, gt=0, validation_alias=_alias("SMTP_TIMEOUT_SECONDS"))
-    smtp_connections: int = Field(4, ge=1, le=64, validation_alias=_alias("SMTP_CONNECTIONS"))
-
-    default_weekly_point_challenge: float = Field(
-        1000, gt=0, validation_alias=_alias("DEFAULT_WEEKLY_POINT_CHALLENGE")
-    )
-    default_monthly_point_challenge: float = Field(
-        4000, gt=0, validation_alias=_alias("DEFAULT_MONTHLY_POINT_CHALLENGE")
-    )
-
-    email_max_attempts: int = Field(3, ge=1, le=100, validation_alias=_alias("EMAIL_MAX_ATTEMPTS"))
-    email_retry_base_seconds: float = Field(
-        30.0, gt=0, validation_alias=_alias("EMAIL_RETRY_BASE_SECONDS")
-    )
-    email_retry_max_seconds: float = Field(
-        3600.0, gt=0, validation_alias=_alias("EMAIL_RETRY_MAX_SECONDS")
-    )
-    email_retry_poll_seconds: float = Field(
-        5.0, gt=0, validation_alias=_alias("EMAIL_RETRY_POLL_SECONDS")
-    )
-    message_max_deliveries: int = Field(
-        5, ge=1, le=1000, validation_alias=_alias("MESSAGE_MAX_DELIVERIES")
-    )
-    job_timeout_seconds: float = Field(1800, gt=0, validation_alias=_alias("JOB_TIMEOUT_SECONDS"))
-    stuck_job_threshold_minutes: float = Field(
-        60, gt=0, validation_alias=_alias("STUCK_JOB_THRESHOLD_MINUTES")
-    )
-    alert_dedup_minutes: float = Field(60, ge=0, validation_alias=_alias("ALERT_DEDUP_MINUTES"))
-    events_trigger_wait_seconds: float = Field(
-        25, ge=0, validation_alias=_alias("EVENTS_TRIGGER_WAIT_SECONDS")
-    )
-    events_response_email_results_limit: int = Field(
-        1000, ge=0, validation_alias=_alias("EVENTS_RESPONSE_EMAIL_RESULTS_LIMIT")
-    )
-    monitoring_cache_seconds: float = Field(
-        1.0, ge=0, le=60, validation_alias=_alias("MONITORING_CACHE_SECONDS")
-    )
-    scheduler_catch_up_periods: int = Field(
-        2, ge=0, le=120, validation_alias=_alias("SCHEDULER_CATCH_UP_PERIODS")
-    )
-    schedule_weekly_events: str = Field(
-        "5 0 * * 1", validation_alias=_alias("SCHEDULE_WEEKLY_EVENTS")
-    )
-    schedule_monthly_events: str = Field(
-        "10 0 1 * *", validation_alias=_alias("SCHEDULE_MONTHLY_EVENTS")
-    )
-    schedule_emails_dispatch: str = Field(
-        "*/15 * * * *", validation_alias=_alias("SCHEDULE_EMAILS_DISPATCH")
-    )
-    schedule_cleanup: str = Field("0 2 * * *", validation_alias=_alias("SCHEDULE_CLEANUP"))
-
-    monitor_host: str = Field("127.0.0.1", validation_alias=_alias("MONITOR_HOST"))
-    monitor_port: int = Field(8000, ge=1, le=65535, validation_alias=_alias("MONITOR_PORT"))
-    metrics_port: int = Field(9101, ge=0, le=65535, validation_alias=_alias("METRICS_PORT"))
-    prefetch_count: int = Field(64, ge=1, le=10000, validation_alias=_alias("AMQP_PREFETCH_COUNT"))
-    log_level: str = Field("INFO", validation_alias=_alias("LOG_LEVEL"))
+    database_url: str = "postgresql://postgres@localhost:5432/sportify"
+    amqp_url: str = "amqp://guest:guest@localhost:5672/"
+    amqp_namespace: str = "sportify"
+    message_max_deliveries: int = Field(5, ge=1, le=1000)
+    log_level: str = "INFO"
 
     @field_validator("database_url")
     @classmethod
@@ -148,13 +71,37 @@ class Settings(BaseSettings):
             raise ValueError("must be letters, digits, '-', '_' or '.'")
         return value
 
-    @field_validator("base_url")
+    @field_validator("log_level")
     @classmethod
-    def _base_url(cls, value: str) -> str:
-        parts = urlsplit(value)
-        if parts.scheme not in {"http", "https"} or not parts.hostname:
-            raise ValueError("must be an http(s):// URL")
-        return value.rstrip("/")
+    def _log_level(cls, value: str) -> str:
+        upper = value.upper()
+        if upper not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return upper
+
+    @property
+    def async_database_url(self) -> str:
+        """The URL for SQLAlchemy's asyncpg dialect."""
+        scheme, rest = self.database_url.split("://", 1)
+        return f"postgresql+asyncpg://{rest}" if "+" not in scheme else self.database_url
+
+
+class PrefetchSettings(_Environment):
+    """How many unacknowledged messages a consumer holds (the aggregator fixes its own)."""
+
+    amqp_prefetch_count: int = Field(64, ge=1, le=10000)
+
+
+class ZoneSettings(_Environment):
+    """The zone periods and schedules are computed in: a name, else a fixed offset."""
+
+    events_timezone: str | None = None
+    utc_offset_minutes: int = Field(
+        0,
+        validation_alias=AliasChoices(
+            "EVENTS_UTC_OFFSET_MINUTES", "EVENTS_TIMEZONE_OFFSET_MINUTES"
+        ),
+    )
 
     @field_validator("events_timezone")
     @classmethod
@@ -174,63 +121,140 @@ class Settings(BaseSettings):
             raise ValueError("must be between -840 and 840")
         return value
 
-    @field_validator("log_level")
-    @classmethod
-    def _log_level(cls, value: str) -> str:
-        upper = value.upper()
-        if upper not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
-            raise ValueError("must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
-        return upper
-
     @cached_property
     def zone(self) -> tzinfo:
         if self.events_timezone:
             return ZoneInfo(self.events_timezone)
         return fixed_offset_zone(self.utc_offset_minutes)
 
-    @property
-    def async_database_url(self) -> str:
-        """The URL for SQLAlchemy's asyncpg dialect."""
-        scheme, rest = self.database_url.split("://", 1)
-        return f"postgresql+asyncpg://{rest}" if "+" not in scheme else self.database_url
 
-    @property
-    def admin_secret(self) -> SecretStr | None:
-        return self.admin_api_token or self.cron_secret
+class AlertSettings(_Environment):
+    """Who gets alert emails (ALERT_EMAIL, else SMTP_USER) and how often one title is sent."""
 
-    @property
-    def token_secret(self) -> SecretStr | None:
-        """The HMAC key for unsubscribe links: its own secret, else the cron secret."""
-        return self.unsubscribe_secret or self.cron_secret
+    alert_email: str | None = None
+    smtp_user: str | None = None
+    alert_dedup_minutes: float = Field(60, ge=0)
 
     @property
     def alert_recipient(self) -> str | None:
         return self.alert_email or self.smtp_user
 
 
-def _variable_names(field_name: str) -> str:
-    alias = Settings.model_fields[field_name].validation_alias
-    if isinstance(alias, AliasChoices):
-        return " / ".join(str(choice) for choice in alias.choices)
-    return field_name.upper()
+class UnsubscribeSettings(_Environment):
+    """The key that signs unsubscribe links: its own secret, else the cron secret."""
+
+    unsubscribe_secret: SecretStr | None = None
+    cron_secret: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("EVENTS_CRON_SECRET", "CRON_SECRET")
+    )
+
+    @property
+    def token_secret(self) -> SecretStr | None:
+        return self.unsubscribe_secret or self.cron_secret
 
 
-def load_settings(**overrides: Any) -> Settings:
-    """Read the environment; `overrides` (field names) win. Raises SettingsError."""
+class SmtpSettings(_Environment):
+    smtp_host: str = "localhost"
+    smtp_port: int = Field(1025, ge=1, le=65535)
+    smtp_user: str | None = None
+    smtp_pass: SecretStr | None = None
+    smtp_from: str = "Sportify <no-reply@sportify.local>"
+    smtp_tls: TlsMode = "none"
+    smtp_timeout_seconds: float = Field(30.0, gt=0)
+    smtp_connections: int = Field(4, ge=1, le=64)
+
+
+class SchedulerSettings(ServiceSettings, PrefetchSettings, ZoneSettings):
+    scheduler_catch_up_periods: int = Field(2, ge=0, le=120)
+    schedule_weekly_events: str = "5 0 * * 1"
+    schedule_monthly_events: str = "10 0 1 * *"
+    schedule_emails_dispatch: str = "*/15 * * * *"
+    schedule_cleanup: str = "0 2 * * *"
+
+
+class AggregatorSettings(ServiceSettings, ZoneSettings, AlertSettings, UnsubscribeSettings):
+    base_url: str = Field(
+        "http://localhost:8000", validation_alias=AliasChoices("EVENTS_BASE_URL", "FRONTEND_URL")
+    )
+    default_weekly_point_challenge: float = Field(1000, gt=0)
+    default_monthly_point_challenge: float = Field(4000, gt=0)
+    job_timeout_seconds: float = Field(1800, gt=0)
+    events_response_email_results_limit: int = Field(1000, ge=0)
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise ValueError("must be an http(s):// URL")
+        return value.rstrip("/")
+
+
+class MailerSettings(ServiceSettings, PrefetchSettings, SmtpSettings):
+    email_max_attempts: int = Field(3, ge=1, le=100)
+    email_retry_base_seconds: float = Field(30.0, gt=0)
+    email_retry_max_seconds: float = Field(3600.0, gt=0)
+    email_retry_poll_seconds: float = Field(5.0, gt=0)
+
+
+class MonitorSettings(
+    ServiceSettings, PrefetchSettings, ZoneSettings, AlertSettings, UnsubscribeSettings
+):
+    admin_api_token: SecretStr | None = None
+    stuck_job_threshold_minutes: float = Field(60, gt=0)
+    events_trigger_wait_seconds: float = Field(25, ge=0)
+    monitoring_cache_seconds: float = Field(1.0, ge=0, le=60)
+
+    @property
+    def admin_secret(self) -> SecretStr | None:
+        return self.admin_api_token or self.cron_secret
+
+
+class Settings(AggregatorSettings, MailerSettings, MonitorSettings, SchedulerSettings):
+    """Every variable: for what runs the whole stack (the command line, the dev tree, tests).
+
+    Also where the services are served: the monitor's HTTP port and host, the others'
+    metrics port, and how long a stopping service may take (JOB_TIMEOUT_SECONDS).
+    """
+
+    monitor_host: str = "127.0.0.1"
+    monitor_port: int = Field(8000, ge=1, le=65535)
+    metrics_port: int = Field(9101, ge=0, le=65535)
+
+
+S = TypeVar("S", bound=_Environment)
+
+
+def _variables(cls: type[_Environment], location: str) -> list[str]:
+    """The variable names of the field at `location` (a field name or one of its aliases)."""
+    for name, field in cls.model_fields.items():
+        alias = field.validation_alias
+        choices = [str(c) for c in alias.choices] if isinstance(alias, AliasChoices) else []
+        if location == name or location in choices:
+            return choices or [name.upper()]
+    return [location]
+
+
+def load_settings_for(cls: type[S], **overrides: Any) -> S:
+    """Read the environment variables of `cls`; `overrides` (field names) win.
+
+    Raises SettingsError naming each bad variable (a secret's value is not echoed).
+    """
     try:
-        return Settings(**overrides)
+        return cls(**overrides)
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            location = error["loc"][0] if error["loc"] else ""
-            name = (
-                _variable_names(str(location))
-                if location in Settings.model_fields
-                else str(location)
-            )
-            value = os.environ.get(name.split(" / ")[0], "")
+            variables = _variables(cls, str(error["loc"][0]) if error["loc"] else "")
+            name = " / ".join(variables)
+            value = next((os.environ[v] for v in variables if v in os.environ), "")
             shown = (
                 "" if "secret" in name.lower() or "pass" in name.lower() else f" (got {value!r})"
             )
             problems.append(f"{name}: {error['msg']}{shown}")
         raise SettingsError("invalid configuration: " + "; ".join(problems)) from exc
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Every variable (see `Settings`); `overrides` (field names) win. Raises SettingsError."""
+    return load_settings_for(Settings, **overrides)

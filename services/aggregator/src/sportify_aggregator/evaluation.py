@@ -15,23 +15,20 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
-from faststream.rabbit import RabbitBroker
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sportify_aggregator.mailing import SummaryRequester
 from sportify_aggregator.records import PeriodRun
 from sportify_aggregator.sql import earned, monthly, prepare, results, weekly
-from sportify_common.clock import Clock
 from sportify_common.job_results import (
     MonthlyResult,
     WeeklyResult,
     evaluation_result,
 )
 from sportify_common.jobs.names import JobName
-from sportify_common.metrics import Metrics
 from sportify_common.periods import Period, to_wire, wire_end
-from sportify_common.settings import Settings
-from sportify_common.topology import Topology
+from sportify_common.service_context import ServiceContext
+from sportify_common.settings import AggregatorSettings
 from sportify_common.vocabulary import MONTHLY, WEEKLY, EvaluatedPeriod
 
 EMAIL_CHUNK = 2000
@@ -39,16 +36,8 @@ EMAIL_CHUNK = 2000
 Step = Callable[[AsyncConnection, PeriodRun], Awaitable[None]]
 
 
-@dataclass(frozen=True, slots=True)
-class Runtime:
-    """The app-lifetime resources a run needs (built once in `app.create_app`)."""
-
-    settings: Settings
-    engine: AsyncEngine
-    broker: RabbitBroker
-    topology: Topology
-    metrics: Metrics
-    clock: Clock
+Runtime = ServiceContext[AggregatorSettings]
+"""The app-lifetime resources a run needs: the service context built in `app.create_app`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +47,7 @@ class Evaluator:
     period: EvaluatedPeriod
     steps: tuple[Step, ...]
 
-    def default_challenge(self, settings: Settings) -> float:
+    def default_challenge(self, settings: AggregatorSettings) -> float:
         if self.period is WEEKLY:
             return settings.default_weekly_point_challenge
         return settings.default_monthly_point_challenge
@@ -138,7 +127,7 @@ async def evaluate(
 
 async def compute_results(
     conn: AsyncConnection,
-    settings: Settings,
+    settings: AggregatorSettings,
     evaluator: Evaluator,
     period: Period,
     run_id: UUID,

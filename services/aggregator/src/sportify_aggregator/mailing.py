@@ -25,7 +25,7 @@ from sportify_common.emails.headers import list_unsubscribe_headers
 from sportify_common.job_results import EmailResult, EmailSummary
 from sportify_common.messages import EmailRequested, RoutingKey
 from sportify_common.periods import Period
-from sportify_common.settings import Settings
+from sportify_common.settings import AggregatorSettings
 from sportify_common.tokens import sign_unsubscribe
 from sportify_common.topology import Topology
 
@@ -65,7 +65,7 @@ class SummaryRequester:
     engine: AsyncEngine
     broker: RabbitBroker
     topology: Topology
-    settings: Settings
+    settings: AggregatorSettings
 
     def _links(self, summary: Summary, now: datetime) -> tuple[str | None, dict[str, str]]:
         secret = self.settings.token_secret

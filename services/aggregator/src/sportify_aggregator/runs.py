@@ -130,11 +130,7 @@ async def _failed(
     await _finished(rt, msg, JobStatus.FAILED, FailedResult(job_run_id=msg.job_run_id, error=error))
     try:
         await raise_alert(
-            engine=rt.engine,
-            broker=rt.broker,
-            topology=rt.topology,
-            settings=rt.settings,
-            metrics=rt.metrics,
+            rt,
             title=f"{job} failed",
             body=f"Run {msg.job_run_id} for {period.label} failed: {error_type}: {message}",
             now=rt.clock(),

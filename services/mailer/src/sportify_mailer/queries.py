@@ -169,10 +169,3 @@ async def record_outcomes(
             "now": now,
         },
     )
-
-
-async def count_by_status(conn: AsyncConnection) -> dict[str, int]:
-    result = await conn.execute(
-        text("select status, count(*) as n from email_queue group by status")
-    )
-    return {row.status: int(row.n) for row in result}

@@ -14,7 +14,7 @@ from typing import Protocol
 
 import aiosmtplib
 
-from sportify_common.settings import Settings
+from sportify_common.settings import SmtpSettings
 from sportify_mailer.compose import OutgoingEmail
 from sportify_mailer.retry import SendFailure
 
@@ -30,7 +30,7 @@ class Sender(Protocol):
 
 
 class SmtpPool:
-    def __init__(self, settings: Settings, *, size: int | None = None) -> None:
+    def __init__(self, settings: SmtpSettings, *, size: int | None = None) -> None:
         self._settings = settings
         self._size = size if size is not None else settings.smtp_connections
         self._slots = asyncio.Semaphore(self._size)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from uuid import UUID
 
 from sportify_mailer.delivery import Delivery
@@ -30,13 +30,11 @@ class SenderWorkers:
         workers: int,
         poll_seconds: float,
         drain_limit: int = 1000,
-        on_poll: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self._delivery = delivery
         self._workers = workers
         self._poll_seconds = poll_seconds
         self._drain_limit = drain_limit
-        self._on_poll = on_poll
         self._hints: asyncio.Queue[UUID] = asyncio.Queue(maxsize=HINT_QUEUE_SIZE)
         self._tasks: list[asyncio.Task[None]] = []
         self._poller: asyncio.Task[None] | None = None
@@ -112,7 +110,5 @@ class SenderWorkers:
                         )
                     if stats.processed < self._drain_limit:
                         break
-                if self._on_poll is not None:
-                    await self._on_poll()
             except Exception:
                 logger.exception("drain loop iteration failed")

@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from uuid import UUID
 
+from sportify_common.jobs.records import JobRunRow
 from sportify_common.periods import to_wire
 
 STUCK_JOBS_TITLE = "Stuck jobs cleaned up"
 TEST_ALERT_TITLE = "Test alert"
-
-
-@dataclass(frozen=True, slots=True)
-class StuckJob:
-    id: UUID
-    job_name: str
-    scheduled_for: datetime
-    started_at: datetime | None
 
 
 def _minutes(threshold_minutes: float) -> str:
@@ -36,7 +27,7 @@ def stuck_reason(threshold_minutes: float) -> str:
 
 
 def stuck_jobs_alert(
-    jobs: Sequence[StuckJob], *, threshold_minutes: float, now: datetime
+    jobs: Sequence[JobRunRow], *, threshold_minutes: float, now: datetime
 ) -> tuple[str, str]:
     """Title and body of the one alert a cleanup raises when it cleaned anything."""
     lines = [

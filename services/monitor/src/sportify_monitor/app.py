@@ -18,12 +18,12 @@ from sportify_common.broker import create_broker, declare_topology
 from sportify_common.clock import Clock, utc_now
 from sportify_common.db.engine import create_engine
 from sportify_common.metrics import Metrics
-from sportify_common.settings import Settings, load_settings
+from sportify_common.settings import MonitorSettings, load_settings_for
 from sportify_common.topology import Topology
 from sportify_monitor.context import SERVICE, Monitor
 from sportify_monitor.dead_letters import DeadLetterDepths, dead_letter_gauge
 from sportify_monitor.errors import install_error_handlers
-from sportify_monitor.gauges import ScrapeGauges
+from sportify_monitor.gauges import ScrapeGauges, email_queue_gauge
 from sportify_monitor.handlers import register_subscribers
 from sportify_monitor.http_metrics import HttpMetrics, HttpMetricsMiddleware
 from sportify_monitor.monitoring import monitoring_document_json
@@ -32,16 +32,17 @@ from sportify_monitor.shared_read import SharedRead
 
 
 def create_app(
-    settings: Settings | None = None,
+    settings: MonitorSettings | None = None,
     *,
     clock: Clock = utc_now,
     gauge_refresh_seconds: float = 10.0,
 ) -> FastAPI:
-    resolved = settings if settings is not None else load_settings()
+    resolved = settings if settings is not None else load_settings_for(MonitorSettings)
     registry = CollectorRegistry()
     metrics = Metrics.create(registry)
     http_metrics = HttpMetrics(registry)
     dead_letter_messages = dead_letter_gauge(registry)
+    email_queue_messages = email_queue_gauge(registry)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -53,7 +54,7 @@ def create_app(
             resolved.amqp_url,
             service=SERVICE,
             registry=registry,
-            prefetch_count=resolved.prefetch_count,
+            prefetch_count=resolved.amqp_prefetch_count,
         )
         topology = Topology(resolved.amqp_namespace, resolved.message_max_deliveries)
         monitor = Monitor(
@@ -66,6 +67,7 @@ def create_app(
             gauges=ScrapeGauges(
                 engine=engine,
                 metrics=metrics,
+                email_queue_messages=email_queue_messages,
                 clock=clock,
                 stuck_threshold_minutes=resolved.stuck_job_threshold_minutes,
                 interval=gauge_refresh_seconds,

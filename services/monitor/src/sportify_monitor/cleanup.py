@@ -17,10 +17,10 @@ from sportify_common.broker import publish
 from sportify_common.job_results import CleanedJob, CleanupResult
 from sportify_common.jobs import queries as jobs
 from sportify_common.jobs.names import JobName, JobStatus, Trigger
+from sportify_common.jobs.records import JobRunRow
 from sportify_common.messages import JobFinished, RoutingKey
 from sportify_common.periods import to_wire
-from sportify_monitor import queries
-from sportify_monitor.alerts import StuckJob, stuck_jobs_alert, stuck_reason
+from sportify_monitor.alerts import stuck_jobs_alert, stuck_reason
 from sportify_monitor.context import Monitor
 from sportify_monitor.errors import ApiError
 
@@ -30,10 +30,10 @@ logger = logging.getLogger("sportify.monitor.cleanup")
 @dataclass(frozen=True, slots=True)
 class CleanupOutcome:
     run_id: UUID
-    cleaned: list[StuckJob]
+    cleaned: list[JobRunRow]
 
 
-def result_of(cleaned: list[StuckJob]) -> CleanupResult:
+def result_of(cleaned: list[JobRunRow]) -> CleanupResult:
     return CleanupResult(
         cleaned=len(cleaned),
         jobs=[
@@ -91,7 +91,7 @@ async def _clean(monitor: Monitor, run_id: UUID) -> CleanupOutcome:
     reason = stuck_reason(settings.stuck_job_threshold_minutes)
     try:
         async with monitor.engine.begin() as conn:
-            cleaned = await queries.fail_stuck_runs(
+            cleaned = await jobs.fail_stuck(
                 conn,
                 cutoff=now - timedelta(minutes=settings.stuck_job_threshold_minutes),
                 now=now,
@@ -109,7 +109,7 @@ async def _clean(monitor: Monitor, run_id: UUID) -> CleanupOutcome:
     return CleanupOutcome(run_id, cleaned)
 
 
-def _count(monitor: Monitor, cleaned: list[StuckJob], *, seconds: float) -> None:
+def _count(monitor: Monitor, cleaned: list[JobRunRow], *, seconds: float) -> None:
     metrics = monitor.metrics
     job = JobName.CLEANUP.value
     metrics.job_runs.labels(job=job, status=JobStatus.COMPLETED.value).inc()
@@ -136,7 +136,7 @@ async def _mark_failed(monitor: Monitor, run_id: UUID, exc: Exception) -> None:
         logger.exception("could not mark cleanup run %s failed", run_id)
 
 
-async def _announce(monitor: Monitor, run_id: UUID, cleaned: list[StuckJob]) -> None:
+async def _announce(monitor: Monitor, run_id: UUID, cleaned: list[JobRunRow]) -> None:
     """The alert (when anything was cleaned) and job.finished. Best effort: the work is done."""
     settings = monitor.settings
     if cleaned:
@@ -145,16 +145,7 @@ async def _announce(monitor: Monitor, run_id: UUID, cleaned: list[StuckJob]) -> 
             cleaned, threshold_minutes=settings.stuck_job_threshold_minutes, now=now
         )
         try:
-            await raise_alert(
-                engine=monitor.engine,
-                broker=monitor.broker,
-                topology=monitor.topology,
-                settings=settings,
-                metrics=monitor.metrics,
-                title=title,
-                body=body,
-                now=now,
-            )
+            await raise_alert(monitor, title=title, body=body, now=now)
         except Exception:
             logger.exception("cleanup run %s: could not raise the stuck-jobs alert", run_id)
     finished = JobFinished(

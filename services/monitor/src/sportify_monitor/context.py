@@ -4,13 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from faststream.rabbit import RabbitBroker
-from sqlalchemy.ext.asyncio import AsyncEngine
-
-from sportify_common.clock import Clock
-from sportify_common.metrics import Metrics
-from sportify_common.settings import Settings
-from sportify_common.topology import Topology
+from sportify_common.service_context import ServiceContext
+from sportify_common.settings import MonitorSettings
 from sportify_monitor.dead_letters import DeadLetterDepths
 from sportify_monitor.gauges import ScrapeGauges
 from sportify_monitor.shared_read import SharedRead
@@ -19,14 +14,11 @@ from sportify_monitor.waiters import Waiters
 SERVICE = "monitor"
 
 
-@dataclass(frozen=True)
-class Monitor:
-    settings: Settings
-    engine: AsyncEngine
-    broker: RabbitBroker
-    topology: Topology
-    metrics: Metrics
-    clock: Clock
+@dataclass(frozen=True, slots=True)
+class Monitor(ServiceContext[MonitorSettings]):
+    """The service context (settings, engine, broker, topology, metrics, clock) and the
+    monitor's own resources."""
+
     gauges: ScrapeGauges
     instance_id: str
     # The monitoring document as JSON text, one load shared by concurrent requests.

@@ -1,19 +1,31 @@
-"""Scrape-time gauges read from the database, refreshed at most every `interval` seconds."""
+"""Scrape-time gauges read from the database, refreshed at most every `interval` seconds.
+
+`sportify_email_queue_messages{status}` is the monitor's alone: no other service sets it, so
+every sample of it is one monitor's count of the whole table.
+"""
 
 from __future__ import annotations
 
 import logging
 from datetime import timedelta
 
+from prometheus_client import CollectorRegistry, Gauge
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from sportify_common import email_queue_reads
 from sportify_common.clock import Clock
+from sportify_common.jobs import queries as jobs
 from sportify_common.metrics import Metrics
 from sportify_common.vocabulary import EmailStatus
-from sportify_monitor import queries
 from sportify_monitor.throttle import ThrottledRefresh
 
 logger = logging.getLogger("sportify.monitor.gauges")
+
+
+def email_queue_gauge(registry: CollectorRegistry) -> Gauge:
+    return Gauge(
+        "sportify_email_queue_messages", "Rows in email_queue", ["status"], registry=registry
+    )
 
 
 class ScrapeGauges(ThrottledRefresh):
@@ -22,6 +34,7 @@ class ScrapeGauges(ThrottledRefresh):
         *,
         engine: AsyncEngine,
         metrics: Metrics,
+        email_queue_messages: Gauge,
         clock: Clock,
         stuck_threshold_minutes: float,
         interval: float = 10.0,
@@ -29,14 +42,15 @@ class ScrapeGauges(ThrottledRefresh):
         super().__init__(interval=interval, logger=logger, what="scrape gauges")
         self._engine = engine
         self._metrics = metrics
+        self._email_queue_messages = email_queue_messages
         self._clock = clock
         self._threshold = timedelta(minutes=stuck_threshold_minutes)
 
     async def _update(self) -> None:
-        """Update the gauges from one query; a database outage keeps the last values."""
+        """Update the gauges from two counts; a database outage keeps the last values."""
         async with self._engine.connect() as conn:
-            counts = await queries.gauge_counts(conn, cutoff=self._clock() - self._threshold)
-        self._metrics.jobs_stuck.set(counts.stuck)
-        by_status = dict(counts.email_statuses)
+            stuck = await jobs.count_stuck(conn, cutoff=self._clock() - self._threshold)
+            by_status = await email_queue_reads.counts_by_status(conn)
+        self._metrics.jobs_stuck.set(stuck)
         for status in sorted({*EmailStatus, *by_status}):
-            self._metrics.email_queue_messages.labels(status=status).set(by_status.get(status, 0))
+            self._email_queue_messages.labels(status=status).set(by_status.get(status, 0))

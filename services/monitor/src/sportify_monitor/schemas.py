@@ -9,9 +9,8 @@ from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
 from sportify_common.job_results import DispatchResult, MonthlyResult, WeeklyResult
+from sportify_common.jobs.records import JobRunRow
 from sportify_common.periods import to_wire
-from sportify_monitor import queries
-from sportify_monitor.alerts import StuckJob
 
 
 class Schema(BaseModel):
@@ -45,7 +44,7 @@ class StuckJobEntry(Schema):
     started_at: str | None
 
     @classmethod
-    def of(cls, job: StuckJob) -> StuckJobEntry:
+    def of(cls, job: JobRunRow) -> StuckJobEntry:
         return cls(
             id=str(job.id),
             job_name=job.job_name,
@@ -101,7 +100,7 @@ class JobRunEntry(Schema):
     attempt: int | None
 
     @classmethod
-    def fields_of(cls, row: queries.JobRunSummary) -> dict[str, Any]:
+    def fields_of(cls, row: JobRunRow) -> dict[str, Any]:
         attempt = row.metadata.get("attempt")
         trigger = row.metadata.get("trigger")
         return {
@@ -121,7 +120,7 @@ class JobRunDetail(JobRunEntry):
     metadata: dict[str, Any]
 
     @classmethod
-    def of(cls, row: queries.JobRunSummary) -> JobRunDetail:
+    def of(cls, row: JobRunRow) -> JobRunDetail:
         return cls(**cls.fields_of(row), metadata=row.metadata)
 
 

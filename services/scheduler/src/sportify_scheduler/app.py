@@ -9,12 +9,11 @@ import logging
 from faststream.asgi import AsgiFastStream
 from prometheus_client import CollectorRegistry
 
-from sportify_common.broker import create_broker, declare_topology
+from sportify_common.broker import declare_topology
 from sportify_common.clock import Clock, utc_now
-from sportify_common.db.engine import create_engine
 from sportify_common.service_app import faststream_asgi
-from sportify_common.settings import Settings, load_settings
-from sportify_common.topology import Topology
+from sportify_common.service_context import build_context
+from sportify_common.settings import SchedulerSettings, load_settings_for
 from sportify_scheduler.jobs import scheduled_jobs
 from sportify_scheduler.loop import SchedulerLoop, Sleep
 
@@ -24,7 +23,7 @@ SERVICE = "scheduler"
 
 
 def create_app(
-    settings: Settings | None = None,
+    settings: SchedulerSettings | None = None,
     *,
     clock: Clock = utc_now,
     sleep: Sleep = asyncio.sleep,
@@ -32,24 +31,22 @@ def create_app(
     retry_seconds: float = 5.0,
 ) -> AsgiFastStream:
     """The scheduler has no subscribers; it only publishes. Raises SettingsError early."""
-    settings = settings if settings is not None else load_settings()
+    settings = settings if settings is not None else load_settings_for(SchedulerSettings)
     jobs = scheduled_jobs(settings)
     registry = CollectorRegistry()
-    broker = create_broker(
-        settings.amqp_url,
+    context = build_context(
+        settings,
         service=SERVICE,
         registry=registry,
-        prefetch_count=settings.prefetch_count,
-    )
-    topology = Topology(settings.amqp_namespace, settings.message_max_deliveries)
-    engine = create_engine(settings, pool_size=2, max_overflow=2)
-    loop = SchedulerLoop(
-        jobs=jobs,
-        zone=settings.zone,
-        engine=engine,
-        broker=broker,
-        topology=topology,
         clock=clock,
+        pool_size=2,
+        max_overflow=2,
+        prefetch_count=settings.amqp_prefetch_count,
+    )
+    broker, topology, engine = context.broker, context.topology, context.engine
+    loop = SchedulerLoop(
+        context=context,
+        jobs=jobs,
         sleep=sleep,
         catch_up_periods=settings.scheduler_catch_up_periods,
         max_step_seconds=max_step_seconds,

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sportify_common.jobs.names import JobName
-from sportify_common.settings import Settings, SettingsError
+from sportify_common.settings import SchedulerSettings, SettingsError
 from sportify_scheduler.schedule import CronError, CronExpr, parse_cron
 
-# job → (Settings field, environment variable)
+# job → (SchedulerSettings field, environment variable)
 SCHEDULE_FIELDS: dict[JobName, tuple[str, str]] = {
     JobName.WEEKLY_EVENTS: ("schedule_weekly_events", "SCHEDULE_WEEKLY_EVENTS"),
     JobName.MONTHLY_EVENTS: ("schedule_monthly_events", "SCHEDULE_MONTHLY_EVENTS"),
@@ -23,7 +23,7 @@ class ScheduledJob:
     cron: CronExpr
 
 
-def scheduled_jobs(settings: Settings) -> list[ScheduledJob]:
+def scheduled_jobs(settings: SchedulerSettings) -> list[ScheduledJob]:
     """Parse every schedule; a malformed one raises SettingsError naming its variable."""
     jobs: list[ScheduledJob] = []
     problems: list[str] = []

@@ -18,11 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from uuid import UUID
 
-from faststream.rabbit import RabbitBroker
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from sportify_common.broker import publish
-from sportify_common.clock import Clock
 from sportify_common.jobs import queries as job_queries
 from sportify_common.jobs.names import JobName, JobStatus, Trigger
 from sportify_common.messages import (
@@ -33,8 +29,8 @@ from sportify_common.messages import (
     WireModel,
 )
 from sportify_common.periods import to_wire
-from sportify_common.topology import Topology
-from sportify_scheduler import queries
+from sportify_common.service_context import ServiceContext
+from sportify_common.settings import SchedulerSettings
 from sportify_scheduler.catch_up import candidate_periods, missed_periods
 from sportify_scheduler.jobs import ScheduledJob
 from sportify_scheduler.plan import PERIOD_KINDS, Slot, period_slot, slot_for
@@ -49,12 +45,8 @@ DISPATCH_LIMIT = 25
 
 @dataclass
 class SchedulerLoop:
+    context: ServiceContext[SchedulerSettings]
     jobs: Sequence[ScheduledJob]
-    zone: tzinfo
-    engine: AsyncEngine
-    broker: RabbitBroker
-    topology: Topology
-    clock: Clock
     sleep: Sleep
     catch_up_periods: int = 2
     max_step_seconds: float = 30.0
@@ -63,11 +55,15 @@ class SchedulerLoop:
     _unpublished: dict[tuple[JobName, datetime], UUID] = field(default_factory=dict, init=False)
     _last_now: datetime | None = field(default=None, init=False)
 
+    @property
+    def zone(self) -> tzinfo:
+        return self.context.settings.zone
+
     async def run(self) -> None:
         """Catch up, then fire slots forever (until cancelled)."""
         catch_up_due = self.catch_up_periods > 0
         while True:
-            now = self.clock()
+            now = self.context.clock()
             failed = False
             if catch_up_due:
                 try:
@@ -121,8 +117,8 @@ class SchedulerLoop:
     async def catch_up(self, now: datetime) -> list[Slot]:
         """Claim every recent closed week and month without a completed run (trigger catch-up)."""
         candidates = candidate_periods(now, self.zone, self.catch_up_periods)
-        async with self.engine.connect() as conn:
-            completed = await queries.completed_runs(
+        async with self.context.engine.connect() as conn:
+            completed = await job_queries.completed_runs(
                 conn,
                 job_names=list(PERIOD_KINDS),
                 scheduled_for=sorted({c.period.end for c in candidates}),
@@ -141,7 +137,7 @@ class SchedulerLoop:
 
     async def fire(self, slot: Slot, trigger: Trigger, now: datetime) -> bool:
         """Claim the slot's run; publish its command when this replica won it. True if published."""
-        async with self.engine.begin() as conn:
+        async with self.context.engine.begin() as conn:
             claim = await job_queries.claim(
                 conn,
                 job_name=slot.job,
@@ -168,7 +164,7 @@ class SchedulerLoop:
             return False
         self._unpublished[key] = claim.run.id
         routing_key, message = _command(slot, claim.run.id)
-        await publish(self.broker, self.topology, routing_key, message)
+        await publish(self.context.broker, self.context.topology, routing_key, message)
         del self._unpublished[key]
         logger.info(
             "%s (%s): claimed run %s (%s), published %s",
@@ -193,7 +189,7 @@ class SchedulerLoop:
     def _delay(self, failed: bool) -> float:
         if failed:
             return self.retry_seconds
-        now = self.clock()
+        now = self.context.clock()
         if not self._next:
             return 0.0
         until = (min(self._next.values()) - now).total_seconds()

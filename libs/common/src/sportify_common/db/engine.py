@@ -8,10 +8,12 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from sportify_common.settings import Settings
+from sportify_common.settings import ServiceSettings
 
 
-def create_engine(settings: Settings, *, pool_size: int = 5, max_overflow: int = 5) -> AsyncEngine:
+def create_engine(
+    settings: ServiceSettings, *, pool_size: int = 5, max_overflow: int = 5
+) -> AsyncEngine:
     return create_async_engine(
         settings.async_database_url,
         pool_size=pool_size,

@@ -1,9 +1,10 @@
-"""SQL on `job_runs`: claim, start, finish, look up. Every service records runs through these."""
+"""SQL on `job_runs`: claim, start, finish, look up, clean up. Every service records runs
+through these; the monitor's JSON reads of the table are in `jobs.views`."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,23 +14,15 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from sportify_common.jobs.names import JobName, JobStatus, Trigger
+from sportify_common.jobs.records import (
+    JobRunRow as JobRunRow,  # the table's row type, here too
+    job_name_of,
+)
 from sportify_common.jobs.rules import ClaimOutcome, ExistingRun, decide_claim
 
 Executor = AsyncSession | AsyncConnection
 
 STALE_PENDING_AFTER = timedelta(minutes=5)
-
-
-@dataclass(frozen=True, slots=True)
-class JobRunRow:
-    id: UUID
-    job_name: JobName
-    scheduled_for: datetime
-    status: JobStatus
-    started_at: datetime | None
-    completed_at: datetime | None
-    metadata: dict[str, Any]
-    created_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +41,7 @@ _COLUMNS = "id, job_name, scheduled_for, status, started_at, completed_at, metad
 def _row(mapping: Any) -> JobRunRow:
     return JobRunRow(
         id=mapping["id"],
-        job_name=JobName(mapping["job_name"]),
+        job_name=job_name_of(mapping["job_name"]),
         scheduled_for=mapping["scheduled_for"],
         status=JobStatus(mapping["status"]),
         started_at=mapping["started_at"],
@@ -62,6 +55,11 @@ async def _one(db: Executor, sql: str, **params: Any) -> JobRunRow | None:
     result = await db.execute(text(sql), params)
     mapping = result.mappings().first()
     return _row(mapping) if mapping is not None else None
+
+
+async def _many(db: Executor, sql: str, **params: Any) -> list[JobRunRow]:
+    result = await db.execute(text(sql), params)
+    return [_row(mapping) for mapping in result.mappings()]
 
 
 async def claim(
@@ -223,3 +221,61 @@ async def fail(
 def _summary_fields(result: dict[str, Any]) -> dict[str, Any]:
     """Scalar counters from the result, lifted to the top of metadata (e.g. processedUsers)."""
     return {k: v for k, v in result.items() if isinstance(v, int | float | str | bool)}
+
+
+async def completed_runs(
+    db: Executor, *, job_names: Sequence[JobName], scheduled_for: Sequence[datetime]
+) -> set[tuple[JobName, datetime]]:
+    """(job, scheduled_for) pairs among the given ones whose run is completed."""
+    if not job_names or not scheduled_for:
+        return set()
+    result = await db.execute(
+        text(
+            """
+            select job_name, scheduled_for from job_runs
+             where status = 'completed'
+               and job_name = any(:job_names)
+               and scheduled_for = any(:scheduled_for)
+            """
+        ),
+        {"job_names": [j.value for j in job_names], "scheduled_for": list(scheduled_for)},
+    )
+    return {(JobName(row.job_name), row.scheduled_for) for row in result}
+
+
+async def fail_stuck(
+    db: Executor,
+    *,
+    cutoff: datetime,
+    now: datetime,
+    reason: str,
+    exclude: UUID | None = None,
+) -> list[JobRunRow]:
+    """One set-based UPDATE: every run running since before `cutoff` becomes failed, with
+    `metadata.cleanup_reason` and `metadata.error`. Oldest start first."""
+    patch = {"cleanup_reason": reason, "error": {"type": "stuck", "message": reason}}
+    rows = await _many(
+        db,
+        f"""
+        update job_runs
+           set status = 'failed', completed_at = :now,
+               metadata = metadata || cast(:patch as jsonb)
+         where status = 'running' and started_at < :cutoff
+           and id is distinct from cast(:exclude as uuid)
+        returning {_COLUMNS}
+        """,
+        cutoff=cutoff,
+        now=now,
+        patch=json.dumps(patch),
+        exclude=exclude,
+    )
+    return sorted(rows, key=lambda run: (run.started_at or now, str(run.id)))
+
+
+async def count_stuck(db: Executor, *, cutoff: datetime) -> int:
+    """Runs running since before `cutoff`."""
+    result = await db.execute(
+        text("select count(*) from job_runs where status = 'running' and started_at < :cutoff"),
+        {"cutoff": cutoff},
+    )
+    return int(result.scalar_one())

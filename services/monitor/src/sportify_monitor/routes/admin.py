@@ -69,13 +69,6 @@ async def test_alert(monitor: MonitorDep) -> AlertTestResponse:
     if not monitor.settings.alert_recipient:
         return AlertTestResponse(queued=False, reason="no-alert-recipient")
     queued = await raise_alert(
-        engine=monitor.engine,
-        broker=monitor.broker,
-        topology=monitor.topology,
-        settings=monitor.settings,
-        metrics=monitor.metrics,
-        title=TEST_ALERT_TITLE,
-        body=sample_alert_body(now),
-        now=now,
+        monitor, title=TEST_ALERT_TITLE, body=sample_alert_body(now), now=now
     )
     return AlertTestResponse(queued=queued, reason=None if queued else "deduplicated")
