@@ -60,9 +60,23 @@ async def emails_section_json(
     return str(result.scalar_one())
 
 
-async def counts_by_status(conn: AsyncConnection) -> dict[str, int]:
-    """How many rows the table holds in each status (for `sportify_email_queue_messages`)."""
-    result = await conn.execute(text("select status, count(*) from email_queue group by status"))
+async def counts_by_status(
+    conn: AsyncConnection, *, updated_since: datetime | None = None
+) -> dict[str, int]:
+    """How many rows the table holds in each status (for `sportify_email_queue_messages`);
+    with `updated_since`, only the rows changed since then (the demo's own emails)."""
+    if updated_since is None:
+        result = await conn.execute(
+            text("select status, count(*) from email_queue group by status")
+        )
+    else:
+        result = await conn.execute(
+            text(
+                "select status, count(*) from email_queue "
+                "where updated_at >= :since group by status"
+            ),
+            {"since": updated_since},
+        )
     return {str(status): int(count) for status, count in result.all()}
 
 

@@ -104,7 +104,7 @@ async def _run_guarded(
         )
     if completed is None:
         logger.warning("run %s was finished by someone else while it ran", msg.job_run_id)
-    rt.metrics.job_runs.labels(job=job, status="completed").inc()
+    rt.metrics.job_runs.labels(job=job, status=JobStatus.COMPLETED.value).inc()
     rt.metrics.job_duration.labels(job=job).observe(time.monotonic() - began)
     rt.metrics.job_last_success.labels(job=job).set(rt.clock().timestamp())
     rt.metrics.processed_users.labels(job=job).inc(result.processed_users)
@@ -124,7 +124,7 @@ async def _failed(
         await jobs.fail(
             conn, msg.job_run_id, now=rt.clock(), error_type=error_type, message=message
         )
-    rt.metrics.job_runs.labels(job=job, status="failed").inc()
+    rt.metrics.job_runs.labels(job=job, status=JobStatus.FAILED.value).inc()
     rt.metrics.job_duration.labels(job=job).observe(time.monotonic() - began)
     error = JobError(type=error_type, message=message[:2000])
     await _finished(rt, msg, JobStatus.FAILED, FailedResult(job_run_id=msg.job_run_id, error=error))

@@ -25,6 +25,7 @@ from sportify_cli.demo_data import ATHLETES, insert_demo_data
 from sportify_cli.demo_sink import EmlFolderSink
 from sportify_cli.devtree import start_tree, stop_tree
 from sportify_cli.trigger import monitor_url
+from sportify_common import email_queue_reads
 from sportify_common.clock import utc_now
 from sportify_common.db.engine import create_engine
 from sportify_common.periods import PeriodKind, latest_closed
@@ -216,16 +217,7 @@ async def _print_emails(
     counts: dict[str, int] = {}
     while time.monotonic() < deadline:
         async with engine.connect() as conn:
-            rows = (
-                await conn.execute(
-                    text(
-                        "select status, count(*) from email_queue "
-                        "where updated_at >= :since group by status"
-                    ),
-                    {"since": since},
-                )
-            ).all()
-        counts = {status: int(n) for status, n in rows}
+            counts = await email_queue_reads.counts_by_status(conn, updated_since=since)
         settled = sum(
             counts.get(status, 0)
             for status in (EmailStatus.SENT, EmailStatus.FAILED, EmailStatus.SKIPPED)
