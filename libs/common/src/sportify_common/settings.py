@@ -128,12 +128,18 @@ class ZoneSettings(_Environment):
         return fixed_offset_zone(self.utc_offset_minutes)
 
 
-class AlertSettings(_Environment):
+class SmtpUserSettings(_Environment):
+    """SMTP_USER: the account the mailer signs in with, and the fallback alert recipient."""
+
+    smtp_user: str | None = None
+
+
+class AlertSettings(SmtpUserSettings):
     """Who gets alert emails (ALERT_EMAIL, else SMTP_USER) and how often one title is sent."""
 
     alert_email: str | None = None
-    smtp_user: str | None = None
     alert_dedup_minutes: float = Field(60, ge=0)
+    alert_webhook_url: str | None = None
 
     @property
     def alert_recipient(self) -> str | None:
@@ -153,10 +159,9 @@ class UnsubscribeSettings(_Environment):
         return self.unsubscribe_secret or self.cron_secret
 
 
-class SmtpSettings(_Environment):
+class SmtpSettings(SmtpUserSettings):
     smtp_host: str = "localhost"
     smtp_port: int = Field(1025, ge=1, le=65535)
-    smtp_user: str | None = None
     smtp_pass: SecretStr | None = None
     smtp_from: str = "Sportify <no-reply@sportify.local>"
     smtp_tls: TlsMode = "none"
@@ -170,6 +175,7 @@ class SchedulerSettings(ServiceSettings, PrefetchSettings, ZoneSettings):
     schedule_monthly_events: str = "10 0 1 * *"
     schedule_emails_dispatch: str = "*/15 * * * *"
     schedule_cleanup: str = "0 2 * * *"
+    schedule_retention: str = "0 3 * * *"
 
 
 class AggregatorSettings(ServiceSettings, ZoneSettings, AlertSettings, UnsubscribeSettings):
@@ -190,11 +196,24 @@ class AggregatorSettings(ServiceSettings, ZoneSettings, AlertSettings, Unsubscri
         return value.rstrip("/")
 
 
-class MailerSettings(ServiceSettings, PrefetchSettings, SmtpSettings):
+class RetentionSettings(_Environment):
+    """How long what grows is kept (SPEC 4.8), in days; 0 turns a rule off."""
+
+    retention_email_body_days: int = Field(30, ge=0)
+    retention_email_days: int = Field(180, ge=0)
+    retention_job_run_days: int = Field(400, ge=0)
+    retention_audit_days: int = Field(400, ge=0)
+
+
+class MailerSettings(
+    ServiceSettings, PrefetchSettings, SmtpSettings, AlertSettings, RetentionSettings
+):
     email_max_attempts: int = Field(3, ge=1, le=100)
-    email_retry_base_seconds: float = Field(30.0, gt=0)
+    email_retry_base_seconds: float = Field(300.0, gt=0)
     email_retry_max_seconds: float = Field(3600.0, gt=0)
     email_retry_poll_seconds: float = Field(5.0, gt=0)
+    smtp_probe_max_seconds: float = Field(60.0, ge=5)
+    email_suppression_days: int = Field(30, ge=1)
 
 
 class MonitorSettings(
@@ -210,7 +229,12 @@ class MonitorSettings(
         return self.admin_api_token or self.cron_secret
 
 
-class Settings(AggregatorSettings, MailerSettings, MonitorSettings, SchedulerSettings):
+# The pydantic mypy plugin synthesises a `model_construct` per class whose parameters follow
+# each base's field order; two service classes sharing concern classes in another order then
+# "conflict", though the runtime MRO is sound. `Settings` is never built with model_construct.
+class Settings(  # type: ignore[misc]
+    AggregatorSettings, MailerSettings, MonitorSettings, SchedulerSettings
+):
     """Every variable: for what runs the whole stack (the command line, the dev tree, tests).
 
     Also where the services are served: the monitor's HTTP port and host, the others'

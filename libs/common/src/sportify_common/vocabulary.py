@@ -32,6 +32,9 @@ class EmailKind(StrEnum):
     WEEKLY_SUMMARY = "weekly-summary"
     MONTHLY_SUMMARY = "monthly-summary"
     ALERT = "alert"
+    TEST = "test"
+    """A test send of a summary to an operator's address (SPEC 12.3): never deduplicated
+    against the real summary."""
 
 
 class EmailStatus(StrEnum):
@@ -44,6 +47,17 @@ class EmailStatus(StrEnum):
 
 DUE_EMAIL_STATUSES: Final = (EmailStatus.PENDING, EmailStatus.RETRYING)
 """The statuses of a row still to be sent (the predicate of the partial index ix_email_queue_due)."""
+
+
+class SuppressionSource(StrEnum):
+    """Why an address is on `email_suppressions`: a mailbox-unknown reply, or an operator."""
+
+    BOUNCE = "bounce"
+    OPERATOR = "operator"
+
+
+ADDRESS_SUPPRESSED: Final = "address-suppressed"
+"""The `error` of a row skipped for a suppressed address, and its `emailResults` reason."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,6 +37,7 @@ from sportify_common.vocabulary import (
     GOAL_TYPES,
     EmailKind,
     EmailStatus,
+    SuppressionSource,
     sql_literals,
 )
 
@@ -238,9 +239,9 @@ class EmailQueueEntry(SQLModel, table=True):
     kind: str = _text()
     locale: str = _text(default="de")
     subject: str = _text()
-    body_text: str = _text()
-    body_html: str = _text()
-    headers: dict[str, Any] = _jsonb()
+    body_text: str | None = _text(nullable=True)  # null once retention cleared it
+    body_html: str | None = _text(nullable=True)
+    headers: dict[str, Any] | None = _jsonb(nullable=True)
     status: str = _text(default="pending")
     attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
     error: str | None = _text(nullable=True)
@@ -366,3 +367,44 @@ class AlertSent(SQLModel, table=True):
     title: str = Field(sa_column=Column(Text, primary_key=True))
     last_sent_at: datetime = _ts()
     count: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default="1"))
+
+
+class EmailSuppression(SQLModel, table=True):
+    """An address that gets no email while its entry lasts (SPEC 4.4); alerts are exempt."""
+
+    __tablename__ = "email_suppressions"
+    __table_args__ = (
+        CheckConstraint(f"source in ({sql_literals(SuppressionSource)})", name="source"),
+        CheckConstraint("address = lower(address)", name="address_lower_case"),
+        Index(
+            "ix_email_suppressions_expires_at",
+            "expires_at",
+            postgresql_where=text("expires_at is not null"),
+        ),
+        Index("ix_email_suppressions_created_at", "created_at"),
+    )
+
+    address: str = Field(sa_column=Column(Text, primary_key=True))
+    reason: str = _text()
+    source: str = _text()
+    email_id: UUID | None = Field(default=None, sa_column=Column(Uuid, nullable=True))
+    created_at: datetime = _ts(default_now=True)
+    expires_at: datetime | None = _ts(nullable=True)  # null: until an operator removes it
+
+
+class AuditEntry(SQLModel, table=True):
+    """One operator action that changed something (SPEC 12): who, what, on what, why."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_at_id", "at", "id"),
+        Index("ix_audit_log_action_at_id", "action", "at", "id"),
+    )
+
+    id: UUID = Field(default_factory=uuid4, sa_column=Column(Uuid, primary_key=True))
+    at: datetime = _ts(default_now=True)
+    actor: str = _text()
+    action: str = _text()
+    target: str = _text()
+    reason: str | None = _text(nullable=True)
+    details: dict[str, Any] = _jsonb()

@@ -10,6 +10,7 @@ class JobName(StrEnum):
     MONTHLY_EVENTS = "monthly-events"
     EMAILS_DISPATCH = "emails-dispatch"
     CLEANUP = "cleanup"
+    RETENTION = "retention"
 
 
 class JobStatus(StrEnum):
