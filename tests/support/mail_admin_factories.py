@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import text
@@ -89,7 +90,7 @@ async def insert_suppression(
         )
 
 
-async def audit_rows(engine: AsyncEngine) -> list[dict[str, object]]:
+async def audit_rows(engine: AsyncEngine) -> list[dict[str, Any]]:
     async with engine.connect() as conn:
         result = await conn.execute(text("select * from audit_log order by at, id"))
         return [dict(m) for m in result.mappings()]

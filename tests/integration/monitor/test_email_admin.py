@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import httpx
 from sqlalchemy import text
@@ -14,7 +15,7 @@ from tests.support.mail_admin_factories import clear_bodies, insert_failed
 from tests.support.mail_factories import T0, insert_emails
 
 
-async def _walk(client: httpx.AsyncClient, limit: int, **params: str) -> list[dict[str, object]]:
+async def _walk(client: httpx.AsyncClient, limit: int, **params: str) -> list[dict[str, Any]]:
     seen: list[dict[str, object]] = []
     cursor: str | None = None
     while True:

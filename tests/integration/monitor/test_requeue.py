@@ -131,7 +131,7 @@ async def test_unknown_ids_are_counted_and_bad_bodies_answer_400(
     unknown = "00000000-0000-4000-8000-000000000000"
 
     counted = await _requeue(client, {"ids": [str(failed), unknown, unknown]})
-    bad = [
+    bad: list[dict[str, Any]] = [
         {"ids": [str(failed)], "filter": {}},
         {},
         {"ids": []},

@@ -33,7 +33,10 @@ async def test_an_operator_entry_is_lower_cased_and_never_expires(
     assert body["replaced"] is None
     [entry] = await audit_rows(engine)
     assert (entry["actor"], entry["action"], entry["target"], entry["reason"]) == (
-        "bob", "suppressions.add", "someone@example.test", "asked by phone"
+        "bob",
+        "suppressions.add",
+        "someone@example.test",
+        "asked by phone",
     )
 
 
@@ -114,7 +117,9 @@ async def test_remove_deletes_the_entry_and_a_second_remove_is_404(
     assert (second.status_code, second.json()["error"]) == (404, "not-found")
     [entry] = await audit_rows(engine)
     assert (entry["action"], entry["target"], entry["reason"]) == (
-        "suppressions.remove", "gone@example.test", "mailbox is back"
+        "suppressions.remove",
+        "gone@example.test",
+        "mailbox is back",
     )
 
 
@@ -150,7 +155,9 @@ async def test_the_audit_list_pages_newest_first_and_filters_by_action(
     rest = (
         await client.get(f"/api/admin/audit?limit=3&cursor={first['nextCursor']}", headers=ADMIN)
     ).json()
-    removes = (await client.get("/api/admin/audit?action=suppressions.remove", headers=ADMIN)).json()
+    removes = (
+        await client.get("/api/admin/audit?action=suppressions.remove", headers=ADMIN)
+    ).json()
 
     ids = [e["id"] for e in first["entries"] + rest["entries"]]
     assert len(ids) == len(set(ids)) == 4

@@ -115,8 +115,11 @@ _STATUSES = {"failed": EmailStatus.FAILED.value, "pending": EmailStatus.PENDING.
 async def count_requeue(conn: AsyncConnection, selection: RequeueSelection) -> RequeueCounts:
     """What a requeue of `selection` would do (the dry run, and the check before the real one)."""
     await conn.execute(text(CUSTOM_PLANS))
-    statement = _COUNT_BY_IDS if selection.ids is not None else _COUNT_BY_FILTER
-    row = (await conn.execute(statement, {**selection.params(), **_STATUSES})).one()
+    params = {**selection.params(), **_STATUSES}
+    if selection.ids is not None:
+        row = (await conn.execute(_COUNT_BY_IDS, params)).one()
+    else:
+        row = (await conn.execute(_COUNT_BY_FILTER, params)).one()
     return RequeueCounts(
         matched=int(row.matched),
         requeueable=int(row.requeueable),
@@ -130,8 +133,11 @@ async def requeue(conn: AsyncConnection, selection: RequeueSelection, *, now: da
     One statement; a row another requeue changed first is not counted twice (its status is
     re-checked under the row lock)."""
     await conn.execute(text(CUSTOM_PLANS))
-    statement = _REQUEUE_BY_IDS if selection.ids is not None else _REQUEUE_BY_FILTER
-    result = await conn.execute(statement, {**selection.params(), **_STATUSES, "now": now})
+    params = {**selection.params(), **_STATUSES, "now": now}
+    if selection.ids is not None:
+        result = await conn.execute(_REQUEUE_BY_IDS, params)
+    else:
+        result = await conn.execute(_REQUEUE_BY_FILTER, params)
     return int(result.scalar_one())
 
 
