@@ -1,7 +1,7 @@
 """The monitor's mail operations (SPEC 12.4) and the audit list: each one transaction.
 
 A changing call writes its `audit_log` row in the transaction of its change (none for a dry
-run); the SQL is `sportify_common.mail_admin`'s (writes) and `email_queue_reads`' (reads).
+run, nor for a requeue that matched no sendable failed row); the SQL is `sportify_common.mail_admin`'s (writes) and `email_queue_reads`' (reads).
 """
 
 from __future__ import annotations
@@ -100,6 +100,7 @@ async def requeue(
                     f'{CONFIRM_ABOVE:,}): send "confirm": true to go ahead.',
                 )
             requeued = await mail_admin.requeue(conn, selection, now=now)
+        if not dry_run and requeued:  # a call that changed nothing leaves no audit row
             target, details = _requeue_target(selection)
             await audit.record_action(
                 conn,
