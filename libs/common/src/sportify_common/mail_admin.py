@@ -159,19 +159,21 @@ class SuppressionRow:
 
 
 def normalise_address(address: str) -> str:
-    """The list's key: trimmed and lower-cased (the table refuses anything else)."""
+    """The list's key: trimmed and lower-cased (the table refuses anything else; the statements
+    apply PostgreSQL's lower() too, so the key is the same whatever the letters)."""
     return address.strip().lower()
 
 
 _SUPPRESSION_COLUMNS = "address, reason, source, email_id, created_at, expires_at"
 
 _GET_FOR_UPDATE = text(
-    f"select {_SUPPRESSION_COLUMNS} from email_suppressions where address = :address for update"
+    f"select {_SUPPRESSION_COLUMNS} from email_suppressions "
+    "where address = lower(:address) for update"
 )
 _UPSERT_OPERATOR = text(
     f"""
     insert into email_suppressions (address, reason, source, email_id, created_at, expires_at)
-    values (:address, :reason, :source, null, :now, null)
+    values (lower(:address), :reason, :source, null, :now, null)
     on conflict (address) do update
        set reason = excluded.reason, source = excluded.source, email_id = null,
            created_at = excluded.created_at, expires_at = null
@@ -179,13 +181,14 @@ _UPSERT_OPERATOR = text(
     """
 )
 _DELETE = text(
-    f"delete from email_suppressions where address = :address returning {_SUPPRESSION_COLUMNS}"
+    f"delete from email_suppressions where address = lower(:address) "
+    f"returning {_SUPPRESSION_COLUMNS}"
 )
 _LIST_SUPPRESSIONS = text(
     f"""
     select {_SUPPRESSION_COLUMNS}
       from email_suppressions
-     where (cast(:address as text) is null or address = :address)
+     where (cast(:address as text) is null or address = lower(:address))
        and (cast(:source as text) is null or source = :source)
        and (:include_expired or expires_at is null or expires_at > :now)
        and (cast(:c_at as timestamptz) is null

@@ -44,7 +44,7 @@ class Cursor:
             at = datetime.fromisoformat(at_text)
         except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
             raise CursorError("cursor is not one this API returned") from exc
-        if not separator or not key or at.tzinfo is None:
+        if not separator or not key or not key.isprintable() or at.tzinfo is None:
             raise CursorError("cursor is not one this API returned")
         return cls(at=at, key=key)
 

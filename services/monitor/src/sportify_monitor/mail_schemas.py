@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from sportify_common.audit import MAX_REASON_LENGTH, AuditRow
@@ -21,7 +21,16 @@ CONFIRM_ABOVE = 10_000
 """A requeue of more rows than this needs `"confirm": true` (SPEC 12.4)."""
 MAX_ADDRESS_LENGTH = 320
 
-Reason = Annotated[str | None, Field(max_length=MAX_REASON_LENGTH)]
+
+def no_nul(value: str | None) -> str | None:
+    """PostgreSQL text cannot hold NUL: such a value is bad input (400), never a 500."""
+    if value is not None and "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+NoNul = AfterValidator(no_nul)
+Reason = Annotated[str | None, Field(max_length=MAX_REASON_LENGTH), NoNul]
 
 
 class EmailEntry(Schema):
@@ -103,7 +112,7 @@ class EmailFilterBody(_Body):
 
     status: EmailStatus | None = None
     kind: EmailKind | None = None
-    recipient: Annotated[str | None, Field(max_length=MAX_ADDRESS_LENGTH)] = None
+    recipient: Annotated[str | None, Field(max_length=MAX_ADDRESS_LENGTH), NoNul] = None
     created_from: Annotated[str | None, Field(max_length=40)] = None
     created_to: Annotated[str | None, Field(max_length=40)] = None
     failed_after_retries: bool | None = None
@@ -161,7 +170,7 @@ class SuppressionList(Schema):
 
 class SuppressionRequest(_Body):
     address: Annotated[str, Field(min_length=3, max_length=MAX_ADDRESS_LENGTH)]
-    reason: Annotated[str, Field(min_length=1, max_length=MAX_REASON_LENGTH)]
+    reason: Annotated[str, Field(min_length=1, max_length=MAX_REASON_LENGTH), NoNul]
 
 
 class SuppressionResponse(Schema):

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from sportify_common.paging import DEFAULT_LIMIT
 from sportify_monitor import mail_operations
 from sportify_monitor.deps import AdminAuth, MonitorDep
-from sportify_monitor.mail_schemas import AuditList
+from sportify_monitor.mail_schemas import AuditList, NoNul
 from sportify_monitor.routes.emails import CursorParam, Limit, cursor_of
 
 router = APIRouter(prefix="/api/admin", tags=["audit"], dependencies=[AdminAuth])
@@ -18,7 +18,7 @@ router = APIRouter(prefix="/api/admin", tags=["audit"], dependencies=[AdminAuth]
 @router.get("/audit", response_model=AuditList)
 async def audit_log(
     monitor: MonitorDep,
-    action: Annotated[str | None, Query(max_length=100)] = None,
+    action: Annotated[str | None, Query(max_length=100), NoNul] = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: CursorParam = None,
 ) -> AuditList:

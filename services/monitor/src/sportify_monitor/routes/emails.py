@@ -20,6 +20,7 @@ from sportify_monitor.mail_schemas import (
     EmailDetailResponse,
     EmailFilterBody,
     EmailList,
+    NoNul,
     RequeueRequest,
     RequeueResponse,
 )
@@ -29,7 +30,7 @@ router = APIRouter(prefix="/api/admin", tags=["emails"], dependencies=[AdminAuth
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 CursorParam = Annotated[str | None, Query(max_length=MAX_CURSOR_LENGTH)]
-ReasonParam = Annotated[str | None, Query(max_length=MAX_REASON_LENGTH)]
+ReasonParam = Annotated[str | None, Query(max_length=MAX_REASON_LENGTH), NoNul]
 
 
 def cursor_of(value: str | None) -> Cursor | None:
@@ -66,7 +67,7 @@ async def emails(
     monitor: MonitorDep,
     status: Annotated[EmailStatus | None, Query()] = None,
     kind: Annotated[EmailKind | None, Query()] = None,
-    recipient: Annotated[str | None, Query(max_length=MAX_ADDRESS_LENGTH)] = None,
+    recipient: Annotated[str | None, Query(max_length=MAX_ADDRESS_LENGTH), NoNul] = None,
     created_from: Annotated[str | None, Query(alias="createdFrom", max_length=40)] = None,
     created_to: Annotated[str | None, Query(alias="createdTo", max_length=40)] = None,
     failed_after_retries: Annotated[bool | None, Query(alias="failedAfterRetries")] = None,

@@ -14,6 +14,7 @@ from sportify_monitor.errors import bad_request
 from sportify_monitor.mail_operations import Operator
 from sportify_monitor.mail_schemas import (
     MAX_ADDRESS_LENGTH,
+    NoNul,
     SuppressionList,
     SuppressionRemoved,
     SuppressionRequest,
@@ -37,7 +38,7 @@ def checked_address(value: str) -> str:
 @router.get("/suppressions", response_model=SuppressionList)
 async def suppressions(
     monitor: MonitorDep,
-    address: Annotated[str | None, Query(max_length=MAX_ADDRESS_LENGTH)] = None,
+    address: Annotated[str | None, Query(max_length=MAX_ADDRESS_LENGTH), NoNul] = None,
     source: Annotated[SuppressionSource | None, Query()] = None,
     include_expired: Annotated[bool, Query(alias="includeExpired")] = False,
     limit: Limit = DEFAULT_LIMIT,
