@@ -43,14 +43,14 @@ def _forged_cursor(key: str) -> str:
             None,
             {"address": "a@b" + NUL, "reason": "r"},
             id="suppress-address",
-        ),  # fmt: skip
+        ),
         pytest.param(
             "POST",
             "/api/admin/suppressions",
             None,
             {"address": "a@b.test", "reason": NUL},
             id="suppress-reason",
-        ),  # fmt: skip
+        ),
         pytest.param("DELETE", "/api/admin/suppressions/a%00@b.test", None, None, id="remove"),
     ],
 )
