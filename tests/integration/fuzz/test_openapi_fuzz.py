@@ -32,6 +32,7 @@ NO_NEGATIVE_DATA = {
     "POST /api/events/cleanup",
     "GET /api/admin/monitoring",
     "GET /api/admin/jobs/{run_id}",
+    "GET /api/admin/emails/{email_id}",
     "POST /api/admin/monitoring/cleanup-jobs",
     "POST /api/admin/monitoring/test-alert",
 }

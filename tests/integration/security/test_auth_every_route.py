@@ -107,6 +107,13 @@ def test_the_enumeration_sees_every_known_guarded_endpoint(
         ("GET", "/api/admin/jobs/{run_id}"),
         ("POST", "/api/admin/monitoring/cleanup-jobs"),
         ("POST", "/api/admin/monitoring/test-alert"),
+        ("GET", "/api/admin/emails"),
+        ("GET", "/api/admin/emails/{email_id}"),
+        ("POST", "/api/admin/emails/requeue"),
+        ("GET", "/api/admin/suppressions"),
+        ("POST", "/api/admin/suppressions"),
+        ("DELETE", "/api/admin/suppressions/{address}"),
+        ("GET", "/api/admin/audit"),
     } <= seen
 
 

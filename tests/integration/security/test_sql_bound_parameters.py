@@ -40,6 +40,9 @@ ALLOWED: dict[str, str] = {
     "_friend_counts": "aggregator: fragment from a category name",
     "_friend_rank": "aggregator: fragment from a category name",
     "_rank_object": "aggregator: fragment from a fixed table alias",
+    "EMAIL_FILTER_SQL": (
+        "email_filter: the admin list's fixed filter predicate; every value a bound parameter"
+    ),
 }
 # Identifiers allowed in one file only, with why they cannot be a bound parameter.
 _AGGREGATOR_SQL = "services/aggregator/src/sportify_aggregator/sql"
@@ -70,6 +73,21 @@ ALLOWED_IN_FILE: dict[tuple[str, str], str] = {
     ),
     ("services/mailer/src/sportify_mailer/queries.py", "_ALERT_FIRST"): (
         "the alert kind from the vocabulary: a literal key that ix_email_queue_due matches"
+    ),
+    ("libs/common/src/sportify_common/email_queue_reads.py", "_EMAIL_COLUMNS"): (
+        "the admin list's fixed email_queue column list"
+    ),
+    ("libs/common/src/sportify_common/mail_admin.py", "_BY_IDS"): (
+        "a requeue's fixed id predicate (the ids are a bound array)"
+    ),
+    ("libs/common/src/sportify_common/mail_admin.py", "_SENDABLE"): (
+        "the fixed predicate of a row whose bodies retention has not cleared"
+    ),
+    ("libs/common/src/sportify_common/mail_admin.py", "_SET_PENDING"): (
+        "the requeue's fixed SET clause; its values are bound parameters"
+    ),
+    ("libs/common/src/sportify_common/mail_admin.py", "_SUPPRESSION_COLUMNS"): (
+        "the fixed email_suppressions column list"
     ),
     ("tools/cli/src/sportify_cli/seed.py", "table"): "ANALYZE over a literal tuple of tables",
     ("tools/cli/src/sportify_cli/seed.py", "_SEEDED_TYPES_ARRAY"): (

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta, timezone
 from uuid import UUID
 
 import pytest
 
-from sportify_monitor.params import ParamError, parse_flag, parse_uuid
+from sportify_monitor.params import ParamError, parse_actor, parse_flag, parse_instant, parse_uuid
 
 
 @pytest.mark.parametrize(
@@ -29,3 +30,23 @@ def test_uuids_parse_and_garbage_is_refused() -> None:
         parse_uuid("id", "nope")
     with pytest.raises(ParamError):
         parse_uuid("id", "a" * 100)
+
+
+def test_an_instant_without_an_offset_is_utc_and_a_date_is_its_midnight() -> None:
+    assert parse_instant("createdFrom", "2026-03-01") == datetime(2026, 3, 1, tzinfo=UTC)
+    assert parse_instant("createdFrom", "2026-03-01T10:00:00+02:00") == datetime(
+        2026, 3, 1, 10, tzinfo=timezone(timedelta(hours=2))
+    )
+    assert parse_instant("createdFrom", "2026-03-01T10:00:00Z") == datetime(
+        2026, 3, 1, 10, tzinfo=UTC
+    )
+    assert parse_instant("createdFrom", None) is None
+
+
+def test_an_actor_is_printable_bounded_text_with_a_default() -> None:
+    assert parse_actor(None, default="admin-token", max_length=200) == "admin-token"
+    assert parse_actor("  ", default="admin-token", max_length=200) == "admin-token"
+    assert parse_actor(" alice ", default="admin-token", max_length=200) == "alice"
+    for bad in ("a" * 201, "bell\x07"):
+        with pytest.raises(ParamError):
+            parse_actor(bad, default="admin-token", max_length=200)

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 from uuid import UUID, uuid4
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from sportify_common.paging import Cursor, CursorError, Page
 
 DEFAULT_ACTOR: Final = "admin-token"
 """Who acted when the `X-Sportify-Actor` header is absent."""
@@ -50,3 +53,75 @@ async def record_action(
         },
     )
     return entry_id
+
+
+# --- the listing (GET /api/admin/audit, SPEC 12) -------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRow:
+    id: UUID
+    at: datetime
+    actor: str
+    action: str
+    target: str
+    reason: str | None
+    details: dict[str, Any]
+
+
+# Two statements, one per index: audit_log(at, id) and audit_log(action, at, id), each walked
+# backwards from the cursor.
+_LIST_ALL = text(
+    """
+    select id, at, actor, action, target, reason, details
+      from audit_log
+     where (cast(:c_at as timestamptz) is null
+            or (at <= :c_at and (at, id) < (:c_at, cast(:c_id as uuid))))
+     order by at desc, id desc
+     limit :limit
+    """
+)
+_LIST_ACTION = text(
+    """
+    select id, at, actor, action, target, reason, details
+      from audit_log
+     where action = :action
+       and (cast(:c_at as timestamptz) is null
+            or (at <= :c_at and (at, id) < (:c_at, cast(:c_id as uuid))))
+     order by action desc, at desc, id desc
+     limit :limit
+    """
+)
+
+
+async def list_entries(
+    conn: AsyncConnection, *, action: str | None, after: Cursor | None, limit: int
+) -> Page[AuditRow]:
+    """Newest first (at, id); only `action`'s entries when given."""
+    try:
+        after_id = UUID(after.key) if after is not None else None
+    except ValueError as exc:
+        raise CursorError("cursor is not one of the audit list") from exc
+    await conn.execute(text("set local plan_cache_mode = force_custom_plan"))
+    params = {
+        "c_at": after.at if after is not None else None,
+        "c_id": after_id,
+        "limit": limit + 1,
+    }
+    if action is None:
+        result = await conn.execute(_LIST_ALL, params)
+    else:
+        result = await conn.execute(_LIST_ACTION, {**params, "action": action})
+    rows = [
+        AuditRow(
+            id=row.id,
+            at=row.at,
+            actor=row.actor,
+            action=row.action,
+            target=row.target,
+            reason=row.reason,
+            details=dict(row.details),
+        )
+        for row in result
+    ]
+    return Page.of(rows, limit, lambda row: Cursor(row.at, str(row.id)))

@@ -23,11 +23,16 @@ from sportify_common.topology import Topology
 from sportify_monitor.context import SERVICE, Monitor
 from sportify_monitor.dead_letters import DeadLetterDepths, dead_letter_gauge
 from sportify_monitor.errors import install_error_handlers
-from sportify_monitor.gauges import ScrapeGauges, email_queue_gauge
+from sportify_monitor.gauges import (
+    ScrapeGauges,
+    email_queue_gauge,
+    emails_requeued_counter,
+    suppressions_gauge,
+)
 from sportify_monitor.handlers import register_subscribers
 from sportify_monitor.http_metrics import HttpMetrics, HttpMetricsMiddleware
 from sportify_monitor.monitoring import monitoring_document_json
-from sportify_monitor.routes import admin, events, health, unsubscribe
+from sportify_monitor.routes import admin, audit, emails, events, health, suppressions, unsubscribe
 from sportify_monitor.shared_read import SharedRead
 
 
@@ -43,6 +48,8 @@ def create_app(
     http_metrics = HttpMetrics(registry)
     dead_letter_messages = dead_letter_gauge(registry)
     email_queue_messages = email_queue_gauge(registry)
+    email_suppressions = suppressions_gauge(registry)
+    emails_requeued = emails_requeued_counter(registry)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -71,6 +78,7 @@ def create_app(
                 clock=clock,
                 stuck_threshold_minutes=resolved.stuck_job_threshold_minutes,
                 interval=gauge_refresh_seconds,
+                email_suppressions=email_suppressions,
             ),
             instance_id=uuid4().hex[:12],
             monitoring_documents=SharedRead(
@@ -83,6 +91,7 @@ def create_app(
                 topology=topology,
                 interval=gauge_refresh_seconds,
             ),
+            emails_requeued=emails_requeued,
         )
         register_subscribers(broker, monitor)
         try:
@@ -112,6 +121,9 @@ def create_app(
     app.add_middleware(HttpMetricsMiddleware, metrics=http_metrics)
     app.include_router(events.router)
     app.include_router(admin.router)
+    app.include_router(emails.router)
+    app.include_router(suppressions.router)
+    app.include_router(audit.router)
     app.include_router(unsubscribe.router)
     app.include_router(health.router)
     return app

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from prometheus_client import Counter
+
 from sportify_common.service_context import ServiceContext
 from sportify_common.settings import MonitorSettings
 from sportify_monitor.dead_letters import DeadLetterDepths
@@ -25,3 +27,5 @@ class Monitor(ServiceContext[MonitorSettings]):
     monitoring_documents: SharedRead[str]
     waiters: Waiters = field(default_factory=Waiters)
     dead_letters: DeadLetterDepths | None = None
+    emails_requeued: Counter | None = None
+    """`sportify_emails_requeued_total`: the monitor alone requeues, so it alone counts."""

@@ -9,9 +9,11 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
+from sportify_common.audit import DEFAULT_ACTOR, MAX_ACTOR_LENGTH
 from sportify_monitor.auth import AuthResult, check_bearer
 from sportify_monitor.context import Monitor
 from sportify_monitor.errors import ApiError
+from sportify_monitor.params import parse_actor
 
 
 async def get_monitor(request: Request) -> Monitor:
@@ -63,3 +65,23 @@ async def require_admin(monitor: MonitorDep, authorization: AuthorizationHeader 
 
 CronAuth = Depends(require_cron)
 AdminAuth = Depends(require_admin)
+
+
+# --- who acts (SPEC 12): the X-Sportify-Actor header ----------------------------------------
+
+ActorHeader = Annotated[
+    str | None,
+    Header(
+        alias="X-Sportify-Actor",
+        max_length=MAX_ACTOR_LENGTH,
+        description=f"Who acts (free text, at most {MAX_ACTOR_LENGTH} characters); "
+        f"default {DEFAULT_ACTOR!r}. Recorded in the audit log.",
+    ),
+]
+
+
+async def get_actor(x_sportify_actor: ActorHeader = None) -> str:
+    return parse_actor(x_sportify_actor, default=DEFAULT_ACTOR, max_length=MAX_ACTOR_LENGTH)
+
+
+ActorDep = Annotated[str, Depends(get_actor)]

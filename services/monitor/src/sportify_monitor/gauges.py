@@ -1,7 +1,8 @@
 """Scrape-time gauges read from the database, refreshed at most every `interval` seconds.
 
-`sportify_email_queue_messages{status}` is the monitor's alone: no other service sets it, so
-every sample of it is one monitor's count of the whole table.
+`sportify_email_queue_messages{status}` and `sportify_email_suppressions` are the monitor's
+alone: no other service sets them, so every sample is one monitor's count of the whole table.
+`sportify_emails_requeued_total` is created here too: only the monitor's admin API requeues.
 """
 
 from __future__ import annotations
@@ -9,10 +10,10 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from prometheus_client import CollectorRegistry, Gauge
+from prometheus_client import CollectorRegistry, Counter, Gauge
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from sportify_common import email_queue_reads
+from sportify_common import email_queue_reads, mail_admin
 from sportify_common.clock import Clock
 from sportify_common.jobs import queries as jobs
 from sportify_common.metrics import Metrics
@@ -20,6 +21,22 @@ from sportify_common.vocabulary import EmailStatus
 from sportify_monitor.throttle import ThrottledRefresh
 
 logger = logging.getLogger("sportify.monitor.gauges")
+
+
+def suppressions_gauge(registry: CollectorRegistry) -> Gauge:
+    return Gauge(
+        "sportify_email_suppressions",
+        "Addresses on the suppression list whose entry has not expired",
+        registry=registry,
+    )
+
+
+def emails_requeued_counter(registry: CollectorRegistry) -> Counter:
+    return Counter(
+        "sportify_emails_requeued",
+        "Failed emails an operator put back to pending",
+        registry=registry,
+    )
 
 
 def email_queue_gauge(registry: CollectorRegistry) -> Gauge:
@@ -38,6 +55,7 @@ class ScrapeGauges(ThrottledRefresh):
         clock: Clock,
         stuck_threshold_minutes: float,
         interval: float = 10.0,
+        email_suppressions: Gauge | None = None,
     ) -> None:
         super().__init__(interval=interval, logger=logger, what="scrape gauges")
         self._engine = engine
@@ -45,12 +63,20 @@ class ScrapeGauges(ThrottledRefresh):
         self._email_queue_messages = email_queue_messages
         self._clock = clock
         self._threshold = timedelta(minutes=stuck_threshold_minutes)
+        self._email_suppressions = email_suppressions
 
     async def _update(self) -> None:
         """Update the gauges from two counts; a database outage keeps the last values."""
         async with self._engine.connect() as conn:
             stuck = await jobs.count_stuck(conn, cutoff=self._clock() - self._threshold)
             by_status = await email_queue_reads.counts_by_status(conn)
+            suppressed = (
+                await mail_admin.count_active_suppressions(conn, now=self._clock())
+                if self._email_suppressions is not None
+                else None
+            )
         self._metrics.jobs_stuck.set(stuck)
         for status in sorted({*EmailStatus, *by_status}):
             self._email_queue_messages.labels(status=status).set(by_status.get(status, 0))
+        if self._email_suppressions is not None and suppressed is not None:
+            self._email_suppressions.set(suppressed)

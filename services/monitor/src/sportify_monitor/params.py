@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from uuid import UUID
 
 _TRUE = frozenset({"true", "1", "yes"})
@@ -34,3 +35,33 @@ def parse_uuid(name: str, value: str) -> UUID:
         return UUID(value)
     except ValueError as exc:
         raise ParamError(name, f"{name} must be a UUID, got {value[:40]!r}") from exc
+
+
+def parse_instant(name: str, value: str | None) -> datetime | None:
+    """An ISO-8601 instant (`2026-03-01T12:00:00Z`, an offset, or a bare date: its midnight);
+    without an offset it is UTC."""
+    if value is None or value == "":
+        return None
+    try:
+        if len(value) > 40 or not value.isascii():
+            raise ValueError(value)
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise ParamError(
+            name, f"{name} must be an ISO-8601 instant or date, got {value[:40]!r}"
+        ) from exc
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def parse_actor(value: str | None, *, default: str, max_length: int) -> str:
+    """Who acts (the `X-Sportify-Actor` header): printable text of at most `max_length`."""
+    if value is None or not value.strip():
+        return default
+    actor = value.strip()
+    if len(actor) > max_length:
+        raise ParamError(
+            "X-Sportify-Actor", f"X-Sportify-Actor must be at most {max_length} characters"
+        )
+    if not actor.isprintable():
+        raise ParamError("X-Sportify-Actor", "X-Sportify-Actor must be printable text")
+    return actor

@@ -8,6 +8,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from sportify_cli import admin_commands
 from sportify_cli.runner import SERVICES
 from sportify_common.logs import configure_logging
 from sportify_common.settings import Settings, SettingsError, load_settings
@@ -37,6 +38,7 @@ def _parser() -> argparse.ArgumentParser:
         "--activities-per-week", type=int, default=12, help="activities per user per week"
     )
     seed.add_argument("--seed", type=float, default=0.42, help="random seed in [-1, 1]")
+    admin_commands.add_parsers(commands)
     return parser
 
 
@@ -47,6 +49,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"sportify: {exc}", file=sys.stderr)
         return 2
+    if args.command in admin_commands.COMMANDS:
+        # Calls of the admin API: they print their answer and log nothing themselves.
+        try:
+            return admin_commands.run(args, settings)
+        except SettingsError as exc:
+            print(f"sportify: {exc}", file=sys.stderr)
+            return 2
     secrets = [
         s.get_secret_value()
         for s in (settings.cron_secret, settings.admin_api_token, settings.smtp_pass)
