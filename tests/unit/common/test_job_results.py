@@ -17,6 +17,7 @@ from sportify_common.job_results import (
     FailedResult,
     JobError,
     MonthlyResult,
+    RetentionResult,
     WeeklyResult,
     evaluation_result,
     stored_result,
