@@ -66,6 +66,7 @@ def job(
     settings: MailerSettings | None = None,
     batch_rows: int = 5000,
     rules: tuple[Rule, ...] = RULES,
+    yield_factor: float = 4.0,
 ) -> RetentionJob:
     if settings is not None:
         context = ServiceContext(
@@ -77,7 +78,11 @@ def job(
             clock=context.clock,
         )
     return RetentionJob(
-        context, retention_counter(CollectorRegistry()), batch_rows=batch_rows, rules=rules
+        context,
+        retention_counter(CollectorRegistry()),
+        batch_rows=batch_rows,
+        rules=rules,
+        yield_factor=yield_factor,
     )
 
 
@@ -322,6 +327,37 @@ async def test_two_retention_runs_at_once_count_every_row_once(
     assert sum(r.email_bodies_cleared for r in results) == 6_000
     assert await _scalar(engine, "select count(*) from email_queue") == 6_000
     assert await _scalar(engine, "select count(*) from email_queue where body_text is null") == 6000
+
+
+async def test_retention_pauses_between_batches_while_an_evaluation_runs(
+    context: ServiceContext[MailerSettings], engine: AsyncEngine
+) -> None:
+    await _seed_emails(engine, 3_000, created_at=NOW - 200 * DAY)
+    await insert_job_run(
+        engine,
+        job_name=JobName.WEEKLY_EVENTS.value,
+        status=JobStatus.RUNNING.value,
+        scheduled_for=NOW,
+        created_at=NOW,
+        started_at=NOW,
+    )
+
+    outcome = await job(context, batch_rows=1_000, yield_factor=1.0).apply()
+
+    emails = outcome.rules["emails"]
+    assert (emails.rows, emails.statements) == (3_000, 4)
+    assert emails.paused > 0
+    assert outcome.rules["audit"].paused == 0  # one short batch: nothing to pause between
+
+
+async def test_retention_does_not_pause_when_no_evaluation_runs(
+    context: ServiceContext[MailerSettings], engine: AsyncEngine
+) -> None:
+    await _seed_emails(engine, 3_000, created_at=NOW - 200 * DAY)
+
+    outcome = await job(context, batch_rows=1_000, yield_factor=1.0).apply()
+
+    assert outcome.rules["emails"].paused == 0
 
 
 async def _claim(engine: AsyncEngine, scheduled_for: datetime) -> UUID:

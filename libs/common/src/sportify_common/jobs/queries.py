@@ -314,3 +314,16 @@ async def delete_finished_before(db: Executor, *, cutoff: datetime, limit: int) 
         {"cutoff": cutoff, "limit": limit},
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def any_running(db: Executor, *, job_names: Sequence[JobName]) -> bool:
+    """Whether a run of one of `job_names` is running now (retention yields to evaluations).
+    Walks the small partial index ix_job_runs_running_started_at."""
+    result = await db.execute(
+        text(
+            "select exists (select 1 from job_runs where status = 'running' "
+            "and job_name = any(:job_names))"
+        ),
+        {"job_names": [name.value for name in job_names]},
+    )
+    return bool(result.scalar_one())
