@@ -290,7 +290,8 @@ async def delete_finished_before(db: Executor, *, cutoff: datetime, limit: int) 
     Age is `created_at`, the instant of the run's (latest) claim, not `scheduled_for`: a
     backfill of an old period is as young as its claim. Rows another transaction holds are
     skipped (SKIP LOCKED), so two retention runs never wait on or double-count each other.
-    Walks ix_job_runs_created_at; the newer-run probe walks ix_job_runs_job_name_started_at.
+    Walks ix_job_runs_created_at; the batch's ids reach the delete as an array, so it finds
+    them through the primary key (a join to the batch hashed a scan of the whole table).
     """
     result = await db.execute(
         text(
@@ -308,7 +309,7 @@ async def delete_finished_before(db: Executor, *, cutoff: datetime, limit: int) 
                  limit :limit
                  for update of r skip locked
             )
-            delete from job_runs r using batch where r.id = batch.id
+            delete from job_runs where id = any(array(select id from batch))
             """
         ),
         {"cutoff": cutoff, "limit": limit},
