@@ -300,6 +300,23 @@ async def test_twelve_thousand_rows_go_in_batches_of_at_most_five_thousand(
     assert await _scalar(engine, "select count(*) from email_queue") == 0
 
 
+async def test_the_counter_counts_the_rows_of_each_rule(
+    context: ServiceContext[MailerSettings], engine: AsyncEngine
+) -> None:
+    await _seed_emails(engine, 1_200, created_at=NOW - 200 * DAY)
+    await _seed_emails(engine, 300, created_at=NOW - 40 * DAY)
+    registry = CollectorRegistry()
+    retention = RetentionJob(context, retention_counter(registry), batch_rows=500)
+
+    await retention.apply()
+
+    def deleted(what: str) -> float | None:
+        return registry.get_sample_value("sportify_retention_deleted_total", {"what": what})
+
+    assert (deleted("emails"), deleted("email-bodies")) == (1_200, 300)
+    assert (deleted("job-runs"), deleted("suppressions"), deleted("audit")) == (0, 0, 0)
+
+
 async def test_bodies_are_cleared_in_batches_of_the_configured_size(
     context: ServiceContext[MailerSettings], engine: AsyncEngine
 ) -> None:
