@@ -39,8 +39,8 @@ def clock() -> ManualClock:
     return ManualClock(NOW)
 
 
-def retention_settings(settings: Settings, **days: int) -> Settings:
-    return load_settings(**{**settings.model_dump(), **days})
+def retention_settings(settings: Settings, **values: object) -> Settings:
+    return load_settings(**{**settings.model_dump(), **values})
 
 
 @pytest.fixture
@@ -390,22 +390,25 @@ async def _claim(engine: AsyncEngine, scheduled_for: datetime) -> UUID:
     return claim.run.id
 
 
-async def test_a_failing_rule_fails_the_run_and_announces_it(
-    context: ServiceContext[MailerSettings], engine: AsyncEngine
+async def test_a_failing_rule_fails_the_run_announces_it_and_raises_the_alert(
+    context: ServiceContext[MailerSettings], engine: AsyncEngine, settings: Settings
 ) -> None:
     async def broken(*_args: Any) -> tuple[int, datetime | None]:
         raise RuntimeError("disk on fire")
 
+    alerting = retention_settings(settings, alert_email="ops@example.test")
     run_id = await _claim(engine, NOW)
     await context.broker.connect()
     try:
         await declare_topology(context.broker, context.topology)
         listener = await _listen(context.broker, context.topology, RoutingKey.JOB_FINISHED.value)
-        retention = job(context, rules=(Rule("emails", broken, lambda s: 1),))
+        alerts = await _listen(context.broker, context.topology, RoutingKey.EMAIL_REQUESTED.value)
+        retention = job(context, settings=alerting, rules=(Rule("emails", broken, lambda s: 1),))
 
         await retention.run(ApplyRetention(job_run_id=run_id))
 
         finished = await _next_body(listener)
+        alert = await _next_body(alerts)
     finally:
         await context.broker.stop()
     run = await job_run(engine, run_id)
@@ -413,6 +416,8 @@ async def test_a_failing_rule_fails_the_run_and_announces_it(
     assert run["metadata"]["error"] == {"type": "RuntimeError", "message": "disk on fire"}
     assert finished["status"] == "failed"
     assert finished["result"]["error"]["type"] == "RuntimeError"
+    assert alert["recipient"] == "ops@example.test"
+    assert alert["subject"].startswith("[Sportify Alert] retention failed")
 
 
 async def test_the_mailer_applies_a_retention_command_and_records_the_run(
