@@ -7,7 +7,8 @@ UV := uv run --frozen
 PYTEST := $(UV) pytest -p no:cacheprovider
 
 .PHONY: help install services lint fmt test test-unit test-integration test-faults check-deploy \
-        demo dev migrate bench bench-weekly bench-monthly bench-mail bench-publish bench-monitoring bench-load up down
+        demo dev migrate bench bench-weekly bench-monthly bench-mail bench-publish bench-monitoring bench-retention \
+        bench-load up down
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -55,7 +56,7 @@ dev: install services ## run all four services (Ctrl-C stops them)
 	$(UV) sportify migrate
 	$(UV) sportify dev
 
-bench: bench-weekly bench-monthly bench-mail bench-publish bench-monitoring ## all benchmarks (minutes)
+bench: bench-weekly bench-monthly bench-mail bench-publish bench-monitoring bench-retention ## all benchmarks (minutes)
 
 bench-weekly: install services ## weekly evaluation on 100,000 seeded users
 	$(UV) python bench/weekly.py
@@ -71,6 +72,9 @@ bench-publish: install services ## CPU per published email.requested: per messag
 
 bench-monitoring: install services ## GET /api/admin/monitoring over 1M job runs and 1M emails
 	$(UV) python bench/monitoring.py
+
+bench-retention: install services ## retention over 1M email_queue rows, alone and beside a weekly run
+	$(UV) python bench/retention.py
 
 bench-load: install services ## 100 concurrent clients against the monitor for 60 s
 	$(UV) python bench/load.py

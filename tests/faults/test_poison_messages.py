@@ -13,7 +13,13 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from sportify_common.clock import utc_now
 from sportify_common.jobs.names import JobName
-from sportify_common.messages import CleanupJobs, DispatchEmails, PeriodClosed, RoutingKey
+from sportify_common.messages import (
+    ApplyRetention,
+    CleanupJobs,
+    DispatchEmails,
+    PeriodClosed,
+    RoutingKey,
+)
 from sportify_common.settings import Settings
 from sportify_common.topology import CONSUMERS, Topology
 from tests.faults.conftest import StackFactory
@@ -75,6 +81,11 @@ async def test_poison_messages_are_dead_lettered_counted_and_do_not_block_their_
                 json.dumps({"jobRunId": str(uuid4()), "extra": True}).encode(),
                 json.dumps(CleanupJobs(job_run_id=uuid4()).to_wire()).encode(),
             ],
+            RoutingKey.JOBS_RETENTION: [
+                MALFORMED,
+                json.dumps({"jobRunId": str(uuid4()), "limit": 5}).encode(),
+                json.dumps(ApplyRetention(job_run_id=uuid4()).to_wire()).encode(),
+            ],
         }
         for key, bodies in poison.items():
             await publish_raw(settings.amqp_url, topology, key, bodies)
@@ -102,6 +113,10 @@ async def test_poison_messages_are_dead_lettered_counted_and_do_not_block_their_
         dispatch = await stack.post("/api/events/emails/dispatch")
         assert dispatch.status_code == 200, dispatch.text
         assert dispatch.json()["status"] == "ok"
+
+        retention = await stack.post("/api/events/retention")
+        assert retention.status_code == 200, retention.text
+        assert retention.json()["status"] == "ok"
 
         cleanup_id = await insert_job_run(
             engine,

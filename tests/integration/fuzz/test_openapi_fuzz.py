@@ -30,6 +30,7 @@ WRONG = {"Authorization": "Bearer not-the-secret"}
 NONE: dict[str, str] = {}
 NO_NEGATIVE_DATA = {
     "POST /api/events/cleanup",
+    "POST /api/events/retention",
     "GET /api/admin/monitoring",
     "GET /api/admin/jobs/{run_id}",
     "GET /api/admin/emails/{email_id}",

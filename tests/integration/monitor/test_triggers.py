@@ -285,3 +285,40 @@ async def test_a_command_that_cannot_be_published_fails_the_run_and_answers_503(
     assert runs["jobs"][0]["status"] == "failed"
     run = await job_run(engine, UUID(runs["jobs"][0]["id"]))
     assert run["metadata"]["error"]["type"] == "publish-failed"
+
+
+async def test_a_retention_trigger_claims_a_run_and_returns_the_mailers_counts(
+    settings: Settings, engine: AsyncEngine
+) -> None:
+    seen: list[dict[str, Any]] = []
+    counts = {
+        "status": "ok",
+        "emailBodiesCleared": 5,
+        "emailsDeleted": 4,
+        "jobRunsDeleted": 3,
+        "suppressionsDeleted": 2,
+        "auditDeleted": 1,
+    }
+
+    async def mailer(body: dict[str, Any], broker: RabbitBroker) -> None:
+        seen.append(body)
+        finished = JobFinished(
+            job_run_id=UUID(body["jobRunId"]),
+            job_name=JobName.RETENTION,
+            status=JobStatus.COMPLETED,
+            result=counts,
+        )
+        await publish_message(broker, settings, RoutingKey.JOB_FINISHED, finished)
+
+    async with (
+        stand_in(settings, {RoutingKey.JOBS_RETENTION: mailer}),
+        monitor_client(settings) as client,
+    ):
+        response = await client.post("/api/events/retention", headers=CRON)
+
+    assert response.status_code == 200
+    assert response.json() == counts
+    assert list(seen[0]) == ["jobRunId"]
+    run = await job_run(engine, UUID(seen[0]["jobRunId"]))
+    assert (run["job_name"], run["scheduled_for"]) == ("retention", NOW)
+    assert run["metadata"]["trigger"] == "http"

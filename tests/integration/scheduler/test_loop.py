@@ -268,3 +268,22 @@ async def test_a_clock_that_goes_back_replans_from_the_new_time(
     assert await loop.tick(utc(2026, 2, 8, 21, 59))
 
     assert loop.next_fires()[JobName.EMAILS_DISPATCH] == utc(2026, 2, 8, 22, 0)
+
+
+async def test_the_retention_slot_at_0300_local_claims_its_run_and_publishes_jobs_retention(
+    berlin: Settings, engine: AsyncEngine, make_loop: Callable[..., Any]
+) -> None:
+    # Tuesday 2026-02-10 02:59 CET to 03:01 CET: retention (and a dispatch) at 03:00.
+    time = SharedTime(now=utc(2026, 2, 10, 1, 59), until=utc(2026, 2, 10, 2, 1))
+
+    async with recorder(berlin) as received:
+        loop = await make_loop(time)
+        await run_until_over(loop)
+        await wait_for(received, 2)
+
+    (retention,) = [r for r in received if r.routing_key == "jobs.retention"]
+    runs = {run["job_name"]: run for run in await job_runs(engine)}
+    assert set(runs) == {"retention", "emails-dispatch"}
+    assert runs["retention"]["scheduled_for"] == utc(2026, 2, 10, 2)
+    assert runs["retention"]["metadata"]["trigger"] == "cron"
+    assert retention.body == {"jobRunId": str(runs["retention"]["id"])}

@@ -102,6 +102,7 @@ def test_the_enumeration_sees_every_known_guarded_endpoint(
         ("POST", "/api/events/monthly"),
         ("POST", "/api/events/emails/dispatch"),
         ("POST", "/api/events/cleanup"),
+        ("POST", "/api/events/retention"),
         ("GET", "/api/admin/monitoring"),
         ("GET", "/api/admin/jobs"),
         ("GET", "/api/admin/jobs/{run_id}"),

@@ -17,6 +17,7 @@ from sportify_common.job_results import (
     FailedResult,
     JobError,
     MonthlyResult,
+    RetentionResult,
     WeeklyResult,
     evaluation_result,
     stored_result,
@@ -109,3 +110,27 @@ def test_a_job_finished_body_validates_as_exactly_its_jobs_result() -> None:
 def test_a_result_of_no_known_shape_is_refused(stored: dict[str, object]) -> None:
     with pytest.raises(ValidationError):
         stored_result(stored)
+
+
+def test_a_retention_result_keeps_the_spec_keys_and_validates_as_itself() -> None:
+    body = {
+        "jobRunId": str(RUN),
+        "jobName": "retention",
+        "status": "completed",
+        "result": {
+            "status": "ok",
+            "emailBodiesCleared": 5,
+            "emailsDeleted": 4,
+            "jobRunsDeleted": 3,
+            "suppressionsDeleted": 2,
+            "auditDeleted": 1,
+        },
+    }
+
+    finished = JobFinished.model_validate(body)
+
+    assert isinstance(finished.result, RetentionResult)
+    assert json.dumps(finished.to_wire()["result"]) == (
+        '{"status": "ok", "emailBodiesCleared": 5, "emailsDeleted": 4, "jobRunsDeleted": 3, '
+        '"suppressionsDeleted": 2, "auditDeleted": 1}'
+    )

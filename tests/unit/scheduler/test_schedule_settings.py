@@ -16,6 +16,7 @@ def test_the_default_schedule_is_the_one_in_the_spec() -> None:
         JobName.MONTHLY_EVENTS: "10 0 1 * *",
         JobName.EMAILS_DISPATCH: "*/15 * * * *",
         JobName.CLEANUP: "0 2 * * *",
+        JobName.RETENTION: "0 3 * * *",
     }
 
 

@@ -125,3 +125,29 @@ async def list_entries(
         for row in result
     ]
     return Page.of(rows, limit, lambda row: Cursor(row.at, str(row.id)))
+
+
+# --- retention (SPEC 4.8) ---------------------------------------------------------------
+
+
+async def delete_older_than(conn: AsyncConnection, *, cutoff: datetime, limit: int) -> int:
+    """Retention (SPEC 4.8), one batch: delete up to `limit` entries recorded before `cutoff`,
+    oldest first; returns how many. The caller commits, and loops while a batch is full.
+
+    Walks ix_audit_log_at_id, then the primary key (the ids as an array); rows another
+    transaction holds are skipped (SKIP LOCKED), so two retention runs side by side never
+    wait on or double-count each other.
+    """
+    result = await conn.execute(
+        text(
+            """
+            with batch as (
+                select id from audit_log where at < :cutoff
+                 order by at, id limit :limit for update skip locked
+            )
+            delete from audit_log where id = any(array(select id from batch))
+            """
+        ),
+        {"cutoff": cutoff, "limit": limit},
+    )
+    return int(result.rowcount)

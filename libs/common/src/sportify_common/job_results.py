@@ -1,4 +1,4 @@
-"""What a finished job reports (SPEC 4.4, 4.5, 5): one model per job kind and one for a failure.
+"""What a finished job reports (SPEC 4.4, 4.5, 4.8, 5): one model per job kind and one for a failure.
 
 `JobFinished.result` carries one of them; the monitor answers a trigger with it and the run's
 `metadata.result` stores it. Keys on the wire are camelCase, in the order declared here.
@@ -73,6 +73,17 @@ class CleanupResult(WireModel):
     jobs: list[CleanedJob]
 
 
+class RetentionResult(WireModel):
+    """`retention` (SPEC 4.8): rows whose bodies were cleared, and rows deleted, per rule."""
+
+    status: Literal["ok"] = "ok"
+    email_bodies_cleared: int
+    emails_deleted: int
+    job_runs_deleted: int
+    suppressions_deleted: int
+    audit_deleted: int
+
+
 class JobError(WireModel):
     type: str
     message: str
@@ -86,7 +97,9 @@ class FailedResult(WireModel):
     error: JobError
 
 
-JobResult = WeeklyResult | MonthlyResult | DispatchResult | CleanupResult | FailedResult
+JobResult = (
+    WeeklyResult | MonthlyResult | DispatchResult | CleanupResult | RetentionResult | FailedResult
+)
 """Each shape is exclusive (unknown keys are refused), so a body validates as exactly one."""
 
 

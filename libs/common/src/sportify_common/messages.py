@@ -1,7 +1,7 @@
 """Wire messages (SPEC 6): frozen pydantic models, camelCase on the wire, unknown keys refused.
 
 Events are named as facts (`PeriodClosed`, `EmailRequested`, `JobFinished`), commands as
-imperatives (`DispatchEmails`, `CleanupJobs`). A body that does not validate is rejected
+imperatives (`DispatchEmails`, `CleanupJobs`, `ApplyRetention`). A body that does not validate is rejected
 by the consumer and dead-lettered.
 """
 
@@ -18,6 +18,7 @@ from sportify_common.vocabulary import EmailKind
 from sportify_common.wire import WireModel
 
 __all__ = [
+    "ApplyRetention",
     "CleanupJobs",
     "DispatchEmails",
     "EmailKind",
@@ -34,6 +35,7 @@ class RoutingKey(StrEnum):
     EMAIL_REQUESTED = "email.requested"
     EMAILS_DISPATCH = "emails.dispatch"
     JOBS_CLEANUP = "jobs.cleanup"
+    JOBS_RETENTION = "jobs.retention"
     JOB_FINISHED = "job.finished"
 
 
@@ -63,6 +65,12 @@ class DispatchEmails(WireModel):
 
 
 class CleanupJobs(WireModel):
+    job_run_id: UUID
+
+
+class ApplyRetention(WireModel):
+    """Run the claimed `retention` run (SPEC 4.8); the mailer, owner of the mail tables, does."""
+
     job_run_id: UUID
 
 

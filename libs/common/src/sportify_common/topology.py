@@ -21,6 +21,7 @@ CONSUMERS: tuple[tuple[str, RoutingKey], ...] = (
     ("aggregator", RoutingKey.PERIOD_CLOSED),
     ("mailer", RoutingKey.EMAIL_REQUESTED),
     ("mailer", RoutingKey.EMAILS_DISPATCH),
+    ("mailer", RoutingKey.JOBS_RETENTION),
     ("monitor", RoutingKey.JOBS_CLEANUP),
 )
 

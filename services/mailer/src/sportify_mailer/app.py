@@ -16,6 +16,7 @@ from sportify_mailer import handlers
 from sportify_mailer.delivery import Delivery, DeliveryConfig
 from sportify_mailer.dispatch import DispatchJob
 from sportify_mailer.intake import RequestedEmailConsumer
+from sportify_mailer.retention import RetentionJob, retention_counter
 from sportify_mailer.retry import RetryPolicy, Rng
 from sportify_mailer.smtp import SmtpPool
 from sportify_mailer.workers import SenderWorkers
@@ -55,7 +56,8 @@ def create_app(
     workers = SenderWorkers(delivery, workers=2, poll_seconds=settings.email_retry_poll_seconds)
     intake = RequestedEmailConsumer(engine, clock=clock, on_stored=workers.hint)
     dispatch = DispatchJob(context, delivery)
-    handlers.register(broker, topology, dispatch=dispatch)
+    retention = RetentionJob(context, retention_counter(registry))
+    handlers.register(broker, topology, dispatch=dispatch, retention=retention)
 
     async def after_startup() -> None:
         await declare_topology(broker, topology)

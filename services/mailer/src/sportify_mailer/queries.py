@@ -169,3 +169,94 @@ async def record_outcomes(
             "now": now,
         },
     )
+
+
+# Retention (SPEC 4.8): one batch per statement, each in the caller's short transaction. The
+# batch's ids reach the delete or update as an array (`id = any(array(...))`), so it finds them
+# through the primary key: joined to the batch instead, the planner hashed a scan of the
+# whole table (300,000 rows: 150-250 ms a batch).
+# Only finished rows (sent, skipped, failed) are touched: a pending or retrying row is work
+# still owed, whatever its age. The batches walk forwards from `after` (the newest
+# created_at of the previous batch), so no batch re-reads the rows its predecessors removed
+# while a long transaction elsewhere (a weekly run) keeps them from being pruned.
+_DELETE_FINISHED = text(
+    """
+    with batch as (
+        select id, created_at from email_queue
+         where created_at >= :after and created_at < :cutoff
+           and status in ('sent', 'skipped', 'failed')
+         order by created_at
+         limit :limit
+           for update skip locked
+    ), gone as (
+        delete from email_queue e where e.id = any(array(select id from batch))
+        returning e.created_at
+    )
+    select count(*) as rows, max(created_at) as last from gone
+    """
+)
+
+# The partial index ix_email_queue_bodies_kept holds exactly the rows this may clear, so a
+# run never walks the rows earlier runs already cleared.
+_CLEAR_BODIES = text(
+    """
+    with batch as (
+        select id, created_at from email_queue
+         where created_at >= :after and created_at < :cutoff
+           and status in ('sent', 'skipped', 'failed') and body_text is not null
+         order by created_at
+         limit :limit
+           for update skip locked
+    ), cleared as (
+        update email_queue e set body_text = null, body_html = null, headers = null
+         where e.id = any(array(select id from batch))
+        returning e.created_at
+    )
+    select count(*) as rows, max(created_at) as last from cleared
+    """
+)
+
+
+async def delete_finished_emails(
+    conn: AsyncConnection, *, cutoff: datetime, after: datetime, limit: int
+) -> tuple[int, datetime | None]:
+    """Delete up to `limit` finished rows created in [`after`, `cutoff`), oldest first.
+
+    Returns how many and the newest created_at among them (the next batch's `after`). Rows
+    another transaction holds (a sender, a requeue, another retention run) are skipped.
+    Walks ix_email_queue_created_at_status.
+    """
+    row = (
+        await conn.execute(_DELETE_FINISHED, {"cutoff": cutoff, "after": after, "limit": limit})
+    ).one()
+    return int(row.rows), row.last
+
+
+async def clear_bodies(
+    conn: AsyncConnection, *, cutoff: datetime, after: datetime, limit: int
+) -> tuple[int, datetime | None]:
+    """Set body_text, body_html and headers to null on up to `limit` finished rows created in
+    [`after`, `cutoff`) whose body is still there, oldest first; as `delete_finished_emails`.
+    `updated_at` is left alone: it still says when the row's delivery last changed."""
+    row = (
+        await conn.execute(_CLEAR_BODIES, {"cutoff": cutoff, "after": after, "limit": limit})
+    ).one()
+    return int(row.rows), row.last
+
+
+async def delete_expired_suppressions(conn: AsyncConnection, *, now: datetime, limit: int) -> int:
+    """Delete up to `limit` suppressions whose `expires_at` has passed (operator entries,
+    which never expire, stay). Walks ix_email_suppressions_expires_at."""
+    result = await conn.execute(
+        text(
+            """
+            with batch as (
+                select address from email_suppressions where expires_at < :now
+                 order by expires_at limit :limit for update skip locked
+            )
+            delete from email_suppressions where address = any(array(select address from batch))
+            """
+        ),
+        {"now": now, "limit": limit},
+    )
+    return int(result.rowcount)

@@ -8,7 +8,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
-from sportify_common.job_results import DispatchResult, MonthlyResult, WeeklyResult
+from sportify_common.job_results import (
+    DispatchResult,
+    MonthlyResult,
+    RetentionResult,
+    WeeklyResult,
+)
 from sportify_common.jobs.records import JobRunRow
 from sportify_common.periods import to_wire
 
@@ -153,7 +158,7 @@ class UnsubscribeResponse(Schema):
     message: str
 
 
-FinishedRun = WeeklyResult | MonthlyResult | DispatchResult
+FinishedRun = WeeklyResult | MonthlyResult | DispatchResult | RetentionResult
 """A trigger's 200 body when its run completed (SPEC 5): the job's own typed result."""
 
 

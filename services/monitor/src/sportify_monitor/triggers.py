@@ -25,6 +25,7 @@ from sportify_common.jobs import queries as jobs
 from sportify_common.jobs.names import JobName, JobStatus, Trigger
 from sportify_common.jobs.rules import ClaimOutcome
 from sportify_common.messages import (
+    ApplyRetention,
     DispatchEmails,
     JobFinished,
     PeriodClosed,
@@ -119,6 +120,23 @@ async def trigger_dispatch(monitor: Monitor, *, limit: int) -> Answer:
         scheduled_for=monitor.clock(),
         force=False,
         key=RoutingKey.EMAILS_DISPATCH,
+        command=command,
+        extras={},
+    )
+
+
+async def trigger_retention(monitor: Monitor) -> Answer:
+    """A `retention` run for this instant (SPEC 4.8), applied by the mailer."""
+
+    def command(run_id: UUID) -> WireModel:
+        return ApplyRetention(job_run_id=run_id)
+
+    return await _run(
+        monitor,
+        job_name=JobName.RETENTION,
+        scheduled_for=monitor.clock(),
+        force=False,
+        key=RoutingKey.JOBS_RETENTION,
         command=command,
         extras={},
     )

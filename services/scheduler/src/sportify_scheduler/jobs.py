@@ -14,6 +14,7 @@ SCHEDULE_FIELDS: dict[JobName, tuple[str, str]] = {
     JobName.MONTHLY_EVENTS: ("schedule_monthly_events", "SCHEDULE_MONTHLY_EVENTS"),
     JobName.EMAILS_DISPATCH: ("schedule_emails_dispatch", "SCHEDULE_EMAILS_DISPATCH"),
     JobName.CLEANUP: ("schedule_cleanup", "SCHEDULE_CLEANUP"),
+    JobName.RETENTION: ("schedule_retention", "SCHEDULE_RETENTION"),
 }
 
 

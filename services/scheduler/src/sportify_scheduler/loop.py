@@ -22,6 +22,7 @@ from sportify_common.broker import publish
 from sportify_common.jobs import queries as job_queries
 from sportify_common.jobs.names import JobName, JobStatus, Trigger
 from sportify_common.messages import (
+    ApplyRetention,
     CleanupJobs,
     DispatchEmails,
     PeriodClosed,
@@ -210,6 +211,8 @@ def _command(slot: Slot, run_id: UUID) -> tuple[RoutingKey, WireModel]:
         )
     if slot.job is JobName.EMAILS_DISPATCH:
         return RoutingKey.EMAILS_DISPATCH, DispatchEmails(job_run_id=run_id, limit=DISPATCH_LIMIT)
+    if slot.job is JobName.RETENTION:
+        return RoutingKey.JOBS_RETENTION, ApplyRetention(job_run_id=run_id)
     return RoutingKey.JOBS_CLEANUP, CleanupJobs(job_run_id=run_id)
 
 

@@ -25,7 +25,7 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("dev", help="run all four services in one process tree")
     commands.add_parser("demo", help="demo data, a weekly and a monthly run, the emails")
     trigger = commands.add_parser("trigger", help="trigger a job through the monitor's API")
-    trigger.add_argument("job", choices=("weekly", "monthly", "dispatch", "cleanup"))
+    trigger.add_argument("job", choices=("weekly", "monthly", "dispatch", "cleanup", "retention"))
     trigger.add_argument("--force", action="store_true")
     trigger.add_argument("--week-start", metavar="YYYY-MM-DD")
     trigger.add_argument("--month", metavar="YYYY-MM")

@@ -15,6 +15,7 @@ PATHS = {
     "monthly": "/api/events/monthly",
     "dispatch": "/api/events/emails/dispatch",
     "cleanup": "/api/events/cleanup",
+    "retention": "/api/events/retention",
 }
 
 

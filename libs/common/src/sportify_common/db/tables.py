@@ -180,6 +180,10 @@ _RUNNING = f"status = {sql_literals([JobStatus.RUNNING])}"
 _FAILED = f"status = {sql_literals([JobStatus.FAILED])}"
 _ALERT_FIRST = f"(kind = {sql_literals([EmailKind.ALERT])}) DESC"
 _DUE = f"status in ({sql_literals(DUE_EMAIL_STATUSES)})"
+_BODY_KEPT = (
+    f"status in ({sql_literals([EmailStatus.SENT, EmailStatus.SKIPPED, EmailStatus.FAILED])}) "
+    "and body_text is not null"
+)
 
 
 class JobRun(SQLModel, table=True):
@@ -230,6 +234,10 @@ class EmailQueueEntry(SQLModel, table=True):
         ),
         Index("ix_email_queue_created_at_status", "created_at", "status"),
         Index("ix_email_queue_status", "status"),
+        # retention's body clearing (SPEC 4.8): only the finished rows whose body is still kept
+        Index("ix_email_queue_bodies_kept", "created_at", postgresql_where=text(_BODY_KEPT)),
+        # the operators' list filtered by recipient (SPEC 12.4), newest first
+        Index("ix_email_queue_recipient", text("lower(recipient)"), "created_at", "id"),
     )
 
     id: UUID = Field(default_factory=uuid4, sa_column=Column(Uuid, primary_key=True))

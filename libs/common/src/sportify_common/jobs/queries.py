@@ -279,3 +279,52 @@ async def count_stuck(db: Executor, *, cutoff: datetime) -> int:
         {"cutoff": cutoff},
     )
     return int(result.scalar_one())
+
+
+async def delete_finished_before(db: Executor, *, cutoff: datetime, limit: int) -> int:
+    """Retention (SPEC 4.8), one batch: delete up to `limit` finished runs created before
+    `cutoff`; returns how many. The caller commits, and loops while a batch is full.
+
+    Kept whatever their age: `pending` and `running` runs, and the latest completed run of
+    each job name (no completed run started after it), so a job's last success stays known.
+    Age is `created_at`, the instant of the run's (latest) claim, not `scheduled_for`: a
+    backfill of an old period is as young as its claim. Rows another transaction holds are
+    skipped (SKIP LOCKED), so two retention runs never wait on or double-count each other.
+    Walks ix_job_runs_created_at; the batch's ids reach the delete as an array, so it finds
+    them through the primary key (a join to the batch hashed a scan of the whole table).
+    """
+    result = await db.execute(
+        text(
+            """
+            with batch as (
+                select r.id from job_runs r
+                 where r.created_at < :cutoff
+                   and r.status in ('completed', 'failed')
+                   and (r.status = 'failed' or exists (
+                        select 1 from job_runs newer
+                         where newer.job_name = r.job_name
+                           and newer.status = 'completed'
+                           and newer.started_at > r.started_at))
+                 order by r.created_at
+                 limit :limit
+                 for update of r skip locked
+            )
+            delete from job_runs where id = any(array(select id from batch))
+            """
+        ),
+        {"cutoff": cutoff, "limit": limit},
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def any_running(db: Executor, *, job_names: Sequence[JobName]) -> bool:
+    """Whether a run of one of `job_names` is running now (retention yields to evaluations).
+    Walks the small partial index ix_job_runs_running_started_at."""
+    result = await db.execute(
+        text(
+            "select exists (select 1 from job_runs where status = 'running' "
+            "and job_name = any(:job_names))"
+        ),
+        {"job_names": [name.value for name in job_names]},
+    )
+    return bool(result.scalar_one())

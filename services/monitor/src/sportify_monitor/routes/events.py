@@ -1,4 +1,4 @@
-"""POST /api/events/{weekly,monthly,emails/dispatch,cleanup} (cron auth)."""
+"""POST /api/events/{weekly,monthly,emails/dispatch,cleanup,retention} (cron auth)."""
 
 from __future__ import annotations
 
@@ -53,6 +53,11 @@ async def dispatch(
     monitor: MonitorDep, limit: Annotated[int, Query(ge=1, le=1000)] = 25
 ) -> JSONResponse:
     return _json(await triggers.trigger_dispatch(monitor, limit=limit))
+
+
+@router.post("/retention")
+async def retention(monitor: MonitorDep) -> JSONResponse:
+    return _json(await triggers.trigger_retention(monitor))
 
 
 async def run_cleanup(monitor: MonitorDep, trigger: Trigger) -> CleanupResponse:
