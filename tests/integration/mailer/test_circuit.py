@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 
 import httpx
@@ -71,7 +71,7 @@ async def failed_rows(engine: AsyncEngine) -> int:
 
 
 @pytest.fixture
-def webhook() -> AsyncIterator[WebhookReceiver]:
+def webhook() -> Iterator[WebhookReceiver]:
     receiver = WebhookReceiver().start()
     yield receiver
     receiver.stop()
