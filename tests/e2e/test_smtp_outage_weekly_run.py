@@ -139,7 +139,7 @@ async def test_a_weekly_run_during_a_two_minute_smtp_outage_sends_every_summary_
     doubled = sum(n - 1 for n in per_recipient.values()) + sum(n - 1 for n in per_id.values())
     figures = (
         f"SMTP outage {outage:.1f} s (default retry settings, SMTP_PROBE_MAX_SECONDS "
-        f"{PROBE_MAX_SECONDS:.0f}); first email {first_sent} s and last summary "
+        f"{PROBE_MAX_SECONDS:.0f}); first email {first_sent or 0:.1f} s and last summary "
         f"{all_sent:.1f} s after the server was back; {len(summary_mails)} of {USERS} "
         f"summaries sent; failed {watch.most_failed}; doubled {doubled}; max attempts during "
         f"the outage {watch.most_attempts} ({watch.samples} samples)"
