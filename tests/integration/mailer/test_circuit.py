@@ -52,6 +52,12 @@ async def circuit_gauge(app: AsgiFastStream) -> str:
     return lines[0].split()[1]
 
 
+async def _get(app: AsgiFastStream, path: str) -> int:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://mailer") as http:
+        return (await http.get(path)).status_code
+
+
 async def until(probe: Callable[[], Awaitable[bool]], *, timeout: float, what: str) -> float:
     """Poll until `probe` is true; returns the seconds it took."""
     began = time.monotonic()
@@ -119,6 +125,7 @@ async def test_a_refusing_relay_fails_nothing_opens_the_circuit_and_alerts_once(
 
             await until(alert_queued, timeout=20, what="the alert row and the webhook")
             open_gauge = await circuit_gauge(app)
+            health = await _get(app, "/healthz")
             await asyncio.sleep(6)  # past the first probe (and, for 554, a send after it)
             rows_while_open = await email_rows(engine)
             failed_while_open = await failed_rows(engine)
@@ -139,6 +146,7 @@ async def test_a_refusing_relay_fails_nothing_opens_the_circuit_and_alerts_once(
         relay.stop()
 
     assert open_gauge == "1.0"
+    assert health == 204  # working as designed (the broker answers)
     assert closed_gauge == "0.0"
     assert failed_while_open == 0
     assert {(r["kind"], r["status"], r["attempts"]) for r in rows_while_open} == {
