@@ -9,6 +9,7 @@ from prometheus_client import CollectorRegistry
 
 from sportify_common.broker import create_broker
 from sportify_common.metrics import Metrics
+from sportify_mailer.breaker import circuit_gauge
 from sportify_monitor.dead_letters import dead_letter_gauge
 from sportify_monitor.gauges import email_queue_gauge
 from sportify_monitor.http_metrics import HttpMetrics
@@ -71,5 +72,6 @@ def exported_metric_names() -> frozenset[str]:
     HttpMetrics(registry)
     dead_letter_gauge(registry)
     email_queue_gauge(registry)
+    circuit_gauge(registry)
     create_broker("amqp://guest:guest@localhost:5672/", service="check", registry=registry)
     return frozenset(_series_names(registry)) | SYNTHETIC

@@ -1,4 +1,5 @@
-"""An in-process SMTP sink (aiosmtpd) that can inject 421/451, 550 and dropped connections."""
+"""An in-process SMTP sink (aiosmtpd) that can inject 421/451, 550 and dropped connections, and
+a relay that can refuse AUTH or MAIL FROM."""
 
 from __future__ import annotations
 
@@ -54,11 +55,40 @@ class SinkHandler:
         return "250 Message accepted for delivery"
 
 
+@dataclass
+class RelayHandler(SinkHandler):
+    """A sink that offers AUTH: `auth_reply` answers AUTH (None: success); `mail_reply` answers
+    MAIL FROM (None: accepted). Either can be changed while the relay runs."""
+
+    auth_reply: str | None = None
+    mail_reply: str | None = None
+    auth_attempts: int = 0
+
+    async def handle_AUTH(self, server: Any, session: Any, envelope: Any, args: Any) -> str:  # noqa: N802
+        with self.lock:
+            self.auth_attempts += 1
+            return self.auth_reply or "235 2.7.0 Authentication successful"
+
+    async def handle_MAIL(  # noqa: N802 - aiosmtpd hook name
+        self, server: Any, session: Any, envelope: Any, address: str, mail_options: Any
+    ) -> str:
+        with self.lock:
+            if self.mail_reply is not None:
+                return self.mail_reply
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+
 class SmtpSink:
-    def __init__(self) -> None:
-        self.handler = SinkHandler()
-        self.port = free_port()
-        self._controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+    def __init__(self, handler: SinkHandler | None = None, *, port: int | None = None) -> None:
+        self.handler = handler if handler is not None else SinkHandler()
+        self.port = port if port is not None else free_port()
+        # AUTH offered without TLS (a test relay on loopback only)
+        extra: dict[str, Any] = (
+            {"auth_require_tls": False} if isinstance(self.handler, RelayHandler) else {}
+        )
+        self._controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, **extra)
 
     def start(self) -> SmtpSink:
         self._controller.start()

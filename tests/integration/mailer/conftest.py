@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from sportify_common.settings import Settings, load_settings
 from sportify_mailer.app import delivery_config
-from sportify_mailer.delivery import Delivery
+from sportify_mailer.circuit import ProbePolicy
+from sportify_mailer.delivery import Delivery, DeliveryConfig
 from sportify_mailer.smtp import SmtpPool
 from tests.support.mail_factories import ManualClock
 from tests.support.smtp import SmtpSink
@@ -40,8 +42,18 @@ async def pool(mail_settings: Settings) -> AsyncIterator[SmtpPool]:
     await pool.close()
 
 
+FAST_PROBES = ProbePolicy(first_seconds=0.05, max_seconds=0.2)
+"""Probes within a fraction of a second, so a test sees its circuit close without waiting 5 s."""
+
+
+def fast_config(settings: Settings) -> DeliveryConfig:
+    return replace(delivery_config(settings), probe=FAST_PROBES)
+
+
 @pytest.fixture
-def delivery(
+async def delivery(
     engine: AsyncEngine, pool: SmtpPool, mail_settings: Settings, clock: ManualClock
-) -> Delivery:
-    return Delivery(engine, pool, delivery_config(mail_settings), clock=clock, rng=lambda: 0.5)
+) -> AsyncIterator[Delivery]:
+    delivery = Delivery(engine, pool, fast_config(mail_settings), clock=clock, rng=lambda: 0.5)
+    yield delivery
+    await delivery.breaker.stop()

@@ -10,9 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from sportify_common.messages import EmailKind
 from sportify_common.settings import Settings
+from sportify_common.vocabulary import EmailStatus
 from sportify_mailer.app import delivery_config
+from sportify_mailer.circuit import SmtpStage
 from sportify_mailer.delivery import Delivery
+from sportify_mailer.retry import SendFailure
 from sportify_mailer.smtp import SmtpPool
+from tests.integration.mailer.conftest import fast_config
 from tests.support.mail_factories import (
     T0,
     ManualClock,
@@ -21,7 +25,7 @@ from tests.support.mail_factories import (
     insert_user,
     set_notifications,
 )
-from tests.support.smtp import SmtpSink
+from tests.support.smtp import SmtpSink, free_port
 
 
 async def test_transient_failure_is_retried_after_backoff_and_then_sent(
@@ -75,34 +79,82 @@ async def test_rejected_recipient_fails_at_once_without_retries(
     assert "550" in row["error"]
 
 
-async def test_dropped_connection_is_retried_on_a_new_connection(
-    engine: AsyncEngine, delivery: Delivery, sink: SmtpSink, clock: ManualClock
+async def test_dropped_connection_counts_no_attempt_and_is_sent_once_the_probe_passes(
+    engine: AsyncEngine, delivery: Delivery, sink: SmtpSink
 ) -> None:
     (email_id,) = await insert_emails(engine, 1)
+    before = await email_row(engine, email_id)
     sink.handler.drop_connections = 1
-    await delivery.drain(25)
-    row = await email_row(engine, email_id)
-    assert (row["status"], row["attempts"]) == ("retrying", 1)
 
-    clock.advance(minutes=5)
+    stats = await delivery.drain(25)
+
+    assert (stats.processed, stats.failed) == (0, 0)
+    assert await email_row(engine, email_id) == before
+    assert delivery.breaker.is_open
+    await asyncio.wait_for(delivery.breaker.wait_closed(), 5)
     await delivery.drain(25)
     row = await email_row(engine, email_id)
-    assert (row["status"], row["attempts"]) == ("sent", 2)
+    assert (row["status"], row["attempts"], row["error"]) == ("sent", 1, None)
     assert len(sink.messages) == 1
 
 
-async def test_unreachable_server_is_a_transient_failure(
+async def test_unreachable_server_leaves_the_row_exactly_as_it_was_and_claims_nothing_more(
     engine: AsyncEngine, mail_settings: Settings, clock: ManualClock
 ) -> None:
-    (email_id,) = await insert_emails(engine, 1)
-    closed = mail_settings.model_copy(update={"smtp_port": 9})  # discard port: refused
+    (email_id,) = await insert_emails(engine, 1, status=EmailStatus.RETRYING, attempts=1)
+    before = await email_row(engine, email_id)
+    closed = mail_settings.model_copy(update={"smtp_port": free_port()})  # nothing listens
     pool = SmtpPool(closed)
-    delivery = Delivery(engine, pool, delivery_config(closed), clock=clock, rng=lambda: 0.5)
-    await delivery.drain(25)
-    await pool.close()
-    row = await email_row(engine, email_id)
-    assert (row["status"], row["attempts"], row["failed_after_retries"]) == ("retrying", 1, False)
-    assert "connection" in row["error"]
+    delivery = Delivery(engine, pool, fast_config(closed), clock=clock, rng=lambda: 0.5)
+    try:
+        first = await delivery.drain(25)
+        await asyncio.sleep(0.5)  # several probes fail meanwhile
+        second = await delivery.drain(25)
+        circuit = delivery.breaker.circuit
+    finally:
+        await delivery.breaker.stop()
+        await pool.close()
+
+    assert (first.processed, second.processed) == (0, 0)
+    assert circuit.is_open
+    assert circuit.failed_probes >= 2
+    assert "connection failed" in (circuit.reason or "")
+    assert await email_row(engine, email_id) == before
+
+
+async def test_a_server_failure_mid_batch_gives_back_the_rows_not_yet_sent(
+    engine: AsyncEngine, mail_settings: Settings, sink: SmtpSink, clock: ManualClock
+) -> None:
+    ids = await insert_emails(engine, 20)
+    sink.handler.drop_connections = 1
+    one_connection = SmtpPool(mail_settings, size=1)
+    delivery = Delivery(
+        engine, one_connection, fast_config(mail_settings), clock=clock, rng=lambda: 0.5
+    )
+    try:
+        stats = await delivery.deliver_batch(limit=20)
+        rows = [await email_row(engine, i) for i in ids]
+    finally:
+        await delivery.breaker.stop()
+        await one_connection.close()
+
+    assert (stats.sent, stats.failed) == (0, 0)
+    assert [(r["status"], r["attempts"], r["updated_at"]) for r in rows] == [
+        ("pending", 0, T0)
+    ] * 20
+    assert sink.messages == []
+
+
+async def test_a_dispatch_during_an_open_circuit_sends_nothing_and_reports_nothing(
+    engine: AsyncEngine, delivery: Delivery, sink: SmtpSink
+) -> None:
+    await insert_emails(engine, 3)
+    delivery.breaker.trip(SendFailure(None, "refused", SmtpStage.CONNECT))
+
+    stats = await delivery.drain(25)
+
+    assert (stats.processed, stats.sent, stats.failed, stats.skipped) == (0, 0, 0, 0)
+    assert sink.messages == []
 
 
 async def test_two_dispatchers_at_once_send_every_row_exactly_once(

@@ -1,14 +1,17 @@
-"""Reads of the mailer's `email_queue` by the other services: read-only, named, in one place.
+"""Reads of the mailer's tables by the other services: read-only, named, in one place.
 
-The mailer owns the table and writes it; what others may know of it is here. Every read is
-bounded by an index (db/tables.py): email_queue(idempotency_key), email_queue(created_at,
-status), email_queue(status). The admin list pages by keyset on (created_at, id), walking
-email_queue(created_at, status) backwards.
+The mailer owns `email_queue` and writes it; the same goes for the bounces on
+`email_suppressions` (operators add and remove entries through `sportify_common.mail_admin`).
+What others may know of either table is here. Every read is bounded by an index
+(db/tables.py): email_queue(idempotency_key), email_queue(created_at, status),
+email_queue(status), email_queue(lower(recipient), created_at, id), email_suppressions(address).
+The admin list pages by keyset on (created_at, id), walking email_queue(created_at, status)
+backwards.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
@@ -215,3 +218,26 @@ async def get_email(conn: AsyncConnection, email_id: UUID) -> EmailDetailRow | N
         body_html=row.body_html,
         headers=dict(row.headers) if row.headers is not None else None,
     )
+
+
+async def suppressed_addresses(
+    conn: AsyncConnection, addresses: Collection[str], *, now: datetime
+) -> set[str]:
+    """Which of `addresses` (as given) are on `email_suppressions` with an entry that has not
+    expired at `now`; compared lower-cased, as the list stores them. One primary-key lookup
+    per distinct address."""
+    if not addresses:
+        return set()
+    result = await conn.execute(
+        text(
+            """
+            select a.address
+              from unnest(cast(:addresses as text[])) as a(address)
+             where exists (select 1 from email_suppressions s
+                            where s.address = lower(a.address)
+                              and (s.expires_at is null or s.expires_at > :now))
+            """
+        ),
+        {"addresses": sorted(set(addresses)), "now": now},
+    )
+    return {row[0] for row in result}

@@ -141,6 +141,16 @@ class AlertSettings(SmtpUserSettings):
     alert_dedup_minutes: float = Field(60, ge=0)
     alert_webhook_url: str | None = None
 
+    @field_validator("alert_webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise ValueError("must be an http(s):// URL")
+        return value
+
     @property
     def alert_recipient(self) -> str | None:
         return self.alert_email or self.smtp_user

@@ -1,8 +1,9 @@
 """Requesting the summary emails of a run (SPEC 4.3): stream, dedupe, render, publish.
 
-Users arrive in chunks; per chunk one query finds keys already in `email_queue`, the rest
-are rendered and published in bulk (`publish_many`: persistent, mandatory, confirmed).
-Memory stays bounded by the chunk.
+Users arrive in chunks; per chunk one query finds keys already in `email_queue` and one the
+addresses on the suppression list (`email_queue_reads`, both indexed), the rest are rendered
+and published in bulk (`publish_many`: persistent, mandatory, confirmed). Memory stays
+bounded by the chunk.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sportify_aggregator import summaries
 from sportify_aggregator.records import Summary
 from sportify_common.broker import publish_many
-from sportify_common.email_queue_reads import queued_idempotency_keys
+from sportify_common.email_queue_reads import queued_idempotency_keys, suppressed_addresses
 from sportify_common.emails.headers import list_unsubscribe_headers
 from sportify_common.job_results import EmailResult, EmailSummary
 from sportify_common.messages import EmailRequested, RoutingKey
@@ -111,14 +112,21 @@ class SummaryRequester:
             for s in batch
             if summaries.skip_reason(s.recipient) is None
         }
+        addresses = {
+            summaries.address_of(s.recipient) for s in batch if s.recipient.user_id in keys
+        }
         async with self.engine.connect() as conn:
             existing = await queued_idempotency_keys(conn, list(keys.values()))
+            suppressed = await suppressed_addresses(conn, addresses, now=now)
         entries: list[dict[str, str]] = []
         emails: list[EmailRequested] = []
         for summary in batch:
             user_id = summary.recipient.user_id
             if keys.get(user_id) in existing:
                 entries.append(summaries.Skipped(user_id, summaries.SKIP_ALREADY_QUEUED).entry())
+                continue
+            if user_id in keys and summaries.address_of(summary.recipient) in suppressed:
+                entries.append(summaries.Skipped(user_id, summaries.SKIP_SUPPRESSED).entry())
                 continue
             url, headers = self._links(summary, now)
             outcome = summaries.summary_email(

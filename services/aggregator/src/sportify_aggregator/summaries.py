@@ -22,12 +22,18 @@ from sportify_aggregator.templates import render
 from sportify_common.emails.headers import safe_header_value
 from sportify_common.messages import EmailRequested
 from sportify_common.periods import Period, PeriodKind
-from sportify_common.vocabulary import ACTIVITY_TYPES, EVALUATED_PERIODS, RANKING_CATEGORIES
+from sportify_common.vocabulary import (
+    ACTIVITY_TYPES,
+    ADDRESS_SUPPRESSED,
+    EVALUATED_PERIODS,
+    RANKING_CATEGORIES,
+)
 
 SKIP_DISABLED = "email-notifications-disabled"
 SKIP_NO_ADDRESS = "no-email-address"
 SKIP_INVALID_ADDRESS = "invalid-email-address"
 SKIP_ALREADY_QUEUED = "already-queued"
+SKIP_SUPPRESSED = ADDRESS_SUPPRESSED
 
 _ADDRESS = re.compile(r"^[^\s@]+@[^\s@]+$")
 _MAX_ADDRESS = 320
@@ -51,10 +57,15 @@ def idempotency_key(period: Period, user_id: UUID) -> str:
     return f"{EVALUATED_PERIODS[period.kind].email_kind.value}:{user_id}:{period.label}"
 
 
+def address_of(recipient: Recipient) -> str:
+    """The address a summary goes to (its user's, trimmed)."""
+    return (recipient.email or "").strip()
+
+
 def skip_reason(recipient: Recipient) -> str | None:
     if not recipient.notifications_enabled:
         return SKIP_DISABLED
-    address = (recipient.email or "").strip()
+    address = address_of(recipient)
     if not address:
         return SKIP_NO_ADDRESS
     if len(address) > _MAX_ADDRESS or not _ADDRESS.match(address):
@@ -233,7 +244,7 @@ def summary_email(
     return EmailRequested(
         idempotency_key=idempotency_key(period, recipient.user_id),
         kind=EVALUATED_PERIODS[period.kind].email_kind,
-        recipient=(recipient.email or "").strip(),
+        recipient=address_of(recipient),
         user_id=recipient.user_id,
         locale=locale,
         subject=subject(summary, period),

@@ -13,6 +13,9 @@ from sportify_common.service_app import faststream_asgi
 from sportify_common.service_context import build_context
 from sportify_common.settings import MailerSettings, load_settings_for
 from sportify_mailer import handlers
+from sportify_mailer.breaker import SmtpBreaker, circuit_gauge
+from sportify_mailer.circuit import ProbePolicy
+from sportify_mailer.circuit_alert import CircuitAlert
 from sportify_mailer.delivery import Delivery, DeliveryConfig
 from sportify_mailer.dispatch import DispatchJob
 from sportify_mailer.intake import RequestedEmailConsumer
@@ -31,6 +34,8 @@ def delivery_config(settings: MailerSettings) -> DeliveryConfig:
             max_seconds=settings.email_retry_max_seconds,
         ),
         concurrency=2,
+        probe=ProbePolicy(max_seconds=settings.smtp_probe_max_seconds),
+        suppression_days=settings.email_suppression_days,
     )
 
 
@@ -50,10 +55,20 @@ def create_app(
     )
     engine, broker, topology = context.engine, context.broker, context.topology
     pool = SmtpPool(settings)
+    config = delivery_config(settings)
+    breaker = SmtpBreaker(
+        pool.probe,
+        policy=config.probe,
+        gauge=circuit_gauge(registry),
+        clock=clock,
+        on_open=CircuitAlert(context),
+        discard_idle=pool.discard_idle,
+    )
     delivery = Delivery(
-        engine, pool, delivery_config(settings), metrics=context.metrics, clock=clock, rng=rng
+        engine, pool, config, metrics=context.metrics, clock=clock, rng=rng, breaker=breaker
     )
     workers = SenderWorkers(delivery, workers=2, poll_seconds=settings.email_retry_poll_seconds)
+    breaker.on_close(workers.wake)
     intake = RequestedEmailConsumer(engine, clock=clock, on_stored=workers.hint)
     dispatch = DispatchJob(context, delivery)
     retention = RetentionJob(context, retention_counter(registry))
@@ -73,6 +88,7 @@ def create_app(
     async def after_shutdown() -> None:
         # The broker has stopped and its in-flight handlers returned.
         await workers.stop()
+        await breaker.stop()
         await pool.close()
         await engine.dispose()
 

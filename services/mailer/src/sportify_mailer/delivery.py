@@ -3,6 +3,12 @@
 The claimed rows stay locked (FOR UPDATE SKIP LOCKED) until the outcomes are written and
 committed, so two dispatchers (tasks, processes or replicas) never send the same row twice.
 A batch's emails go out concurrently over the SMTP pool.
+
+The SMTP circuit (`breaker.py`) gates it all: while it is open nothing is claimed; a server
+failure opens it, and the rows of the batch that had no outcome (the failed one, those not
+yet sent) are not written at all: the commit releases them exactly as they were. A claimed
+row whose recipient is suppressed is skipped without a send (not an alert); a bounce that says
+the mailbox does not exist puts the recipient on the list, in the same transaction.
 """
 
 from __future__ import annotations
@@ -12,15 +18,18 @@ import logging
 import random
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from sportify_common.clock import Clock, utc_now
 from sportify_common.metrics import Metrics
-from sportify_common.vocabulary import EmailStatus
+from sportify_common.vocabulary import EmailKind, EmailStatus
 from sportify_mailer import queries
+from sportify_mailer.breaker import SmtpBreaker
+from sportify_mailer.circuit import ProbePolicy
 from sportify_mailer.compose import compose
 from sportify_mailer.records import DeliveryStats, DueEmail
 from sportify_mailer.retry import (
@@ -32,7 +41,7 @@ from sportify_mailer.retry import (
     skip_reason,
     skipped,
 )
-from sportify_mailer.smtp import Sender
+from sportify_mailer.smtp import NOT_ATTEMPTED, Sender
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +55,8 @@ class DeliveryConfig:
     batch_size: int = DEFAULT_BATCH_SIZE
     concurrency: int = 2
     """Batches in flight at once during a drain (each holds one database connection)."""
+    probe: ProbePolicy = field(default_factory=ProbePolicy)
+    suppression_days: int = 30
 
 
 class Delivery:
@@ -58,6 +69,7 @@ class Delivery:
         metrics: Metrics | None = None,
         clock: Clock = utc_now,
         rng: Rng = random.random,
+        breaker: SmtpBreaker | None = None,
     ) -> None:
         self._engine = engine
         self._sender = sender
@@ -65,6 +77,13 @@ class Delivery:
         self._metrics = metrics
         self._clock = clock
         self._rng = rng
+        self._breaker = breaker or SmtpBreaker(
+            sender.probe, policy=config.probe, clock=clock, discard_idle=sender.discard_idle
+        )
+
+    @property
+    def breaker(self) -> SmtpBreaker:
+        return self._breaker
 
     @property
     def config(self) -> DeliveryConfig:
@@ -73,18 +92,27 @@ class Delivery:
     async def deliver_batch(
         self, *, limit: int, ids: Sequence[UUID] | None = None
     ) -> DeliveryStats:
-        """Claim up to `limit` due rows (or exactly those `ids` that are still due) and send them."""
+        """Claim up to `limit` due rows (or exactly those `ids` that are still due) and send them.
+
+        While the circuit is open nothing is claimed; `processed` counts the rows that got an
+        outcome (a row given back untouched is not processed)."""
+        if self._breaker.is_open:
+            return DeliveryStats()
         async with self._engine.connect() as conn, conn.begin():
             claimed = await queries.claim_due(conn, now=self._clock(), limit=limit, ids=ids)
             if not claimed:
                 return DeliveryStats()
-            outcomes = await asyncio.gather(*(self._attempt(email) for email in claimed))
-            await queries.record_outcomes(
+            results = await asyncio.gather(*(self._attempt(email) for email in claimed))
+            done = [(e, o) for e, o in zip(claimed, results, strict=True) if o is not None]
+            now = self._clock()
+            await queries.record_outcomes(conn, [(e.id, o) for e, o in done], now=now)
+            await queries.suppress_bounces(
                 conn,
-                [(e.id, o) for e, o in zip(claimed, outcomes, strict=True)],
-                now=self._clock(),
+                [(e.recipient, e.id, o.error or "") for e, o in done if o.suppress],
+                now=now,
+                expires_at=now + timedelta(days=self._config.suppression_days),
             )
-        return self._account(claimed, outcomes)
+        return self._account(done)
 
     async def drain(self, limit: int, *, concurrency: int | None = None) -> DeliveryStats:
         """Send up to `limit` due rows (alerts first, then oldest) until none are left due."""
@@ -107,23 +135,39 @@ class Delivery:
         await asyncio.gather(*(lane() for _ in range(lanes)))
         return total
 
-    async def _attempt(self, email: DueEmail) -> Outcome:
+    async def _attempt(self, email: DueEmail) -> Outcome | None:
+        """The row's outcome, or None: a server failure (or an open circuit), row untouched."""
         reason = skip_reason(
             has_user=email.user_id is not None,
             user_exists=email.user_exists,
             notifications_enabled=email.notifications_enabled,
             deleted=email.user_deleted,
+            suppressed=email.suppressed,
+            is_alert=email.kind == EmailKind.ALERT,
         )
         if reason is not None:
             return skipped(email.attempts, reason)
+        if self._breaker.is_open:
+            return None
         now = self._clock()
         message = compose(email, sender=self._config.sender_address, now=now)
         started = time.perf_counter()
-        failure = await self._sender.send(message)
+        failure = await self._sender.send(message, go=self._breaker.is_closed)
+        if failure is NOT_ATTEMPTED:
+            return None
         if self._metrics is not None:
             self._metrics.smtp_send_duration.observe(time.perf_counter() - started)
         if failure is None:
             return after_success(email.attempts, self._clock())
+        if failure.is_server_failure:
+            logger.warning(
+                "sending email %s: the SMTP server failed (%s: %s); the row stays as it was",
+                email.id,
+                failure.stage.value,
+                failure.describe(),
+            )
+            self._breaker.trip(failure)
+            return None
         logger.warning(
             "sending email %s (%s) failed: %s %s",
             email.id,
@@ -135,9 +179,9 @@ class Delivery:
             email.attempts, failure, self._config.policy, now=self._clock(), rng=self._rng
         )
 
-    def _account(self, claimed: Sequence[DueEmail], outcomes: Sequence[Outcome]) -> DeliveryStats:
-        stats = DeliveryStats(processed=len(claimed))
-        for email, outcome in zip(claimed, outcomes, strict=True):
+    def _account(self, done: Sequence[tuple[DueEmail, Outcome]]) -> DeliveryStats:
+        stats = DeliveryStats(processed=len(done))
+        for email, outcome in done:
             if outcome.status is EmailStatus.SENT:
                 stats.sent += 1
                 if self._metrics is not None:

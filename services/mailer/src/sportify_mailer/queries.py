@@ -1,4 +1,5 @@
-"""SQL on `email_queue`: bulk store, claim what is due, record outcomes, count. Bound params only."""
+"""SQL on `email_queue` (bulk store, claim what is due, record outcomes) and the mailer's writes
+to `email_suppressions` (bounces). Bound params only."""
 
 from __future__ import annotations
 
@@ -12,7 +13,13 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sportify_common.messages import EmailRequested
-from sportify_common.vocabulary import DUE_EMAIL_STATUSES, EmailKind, EmailStatus, sql_literals
+from sportify_common.vocabulary import (
+    DUE_EMAIL_STATUSES,
+    EmailKind,
+    EmailStatus,
+    SuppressionSource,
+    sql_literals,
+)
 from sportify_mailer.records import DueEmail
 from sportify_mailer.retry import Outcome
 
@@ -71,7 +78,10 @@ _DUE_COLUMNS = """
     e.body_html, e.headers, e.attempts, e.created_at,
     u.id is not null as user_exists,
     coalesce(u.email_notifications_enabled, false) as notifications_enabled,
-    u.deleted_at is not null as user_deleted
+    u.deleted_at is not null as user_deleted,
+    exists(select 1 from email_suppressions s
+            where s.address = lower(e.recipient)
+              and (s.expires_at is null or s.expires_at > :now)) as suppressed
 """
 
 _CLAIM_DUE = text(
@@ -113,6 +123,7 @@ def _due(row: Any) -> DueEmail:
         user_exists=row.user_exists,
         notifications_enabled=row.notifications_enabled,
         user_deleted=row.user_deleted,
+        suppressed=row.suppressed,
     )
 
 
@@ -122,6 +133,8 @@ async def claim_due(
     """Lock due rows (alerts first, then oldest); rows another dispatcher holds are skipped.
 
     The locks last until the caller's transaction ends, i.e. across the send and the update.
+    Each row says whether its recipient is suppressed (a primary-key lookup per claimed row),
+    so the claim's transaction decides the skip and `record_outcomes` writes it with the rest.
     The ordering walks the partial index ix_email_queue_due (alert flag, next_attempt_at,
     created_at); among rows due since the same moment that is oldest first.
     """
@@ -216,6 +229,26 @@ _CLEAR_BODIES = text(
     """
 )
 
+# A bounce refreshes a bounce entry (later expiry, the new reply and row) but never shortens
+# an entry without expiry (an operator's); an expired entry starts afresh.
+_SUPPRESS_BOUNCES = text(
+    """
+    insert into email_suppressions as s (address, reason, source, email_id, created_at, expires_at)
+    select distinct on (lower(v.address))
+           lower(v.address), v.reason, :source, v.email_id, :now, :expires_at
+      from unnest(cast(:addresses as text[]), cast(:reasons as text[]),
+                  cast(:email_ids as uuid[])) with ordinality as v(address, reason, email_id, n)
+     order by lower(v.address), v.n desc
+    on conflict (address) do update
+       set reason = excluded.reason,
+           email_id = excluded.email_id,
+           created_at = case when s.expires_at <= excluded.created_at
+                             then excluded.created_at else s.created_at end,
+           expires_at = greatest(s.expires_at, excluded.expires_at)
+     where s.expires_at is not null
+    """
+)
+
 
 async def delete_finished_emails(
     conn: AsyncConnection, *, cutoff: datetime, after: datetime, limit: int
@@ -260,3 +293,28 @@ async def delete_expired_suppressions(conn: AsyncConnection, *, now: datetime, l
         {"now": now, "limit": limit},
     )
     return int(result.rowcount)
+
+
+async def suppress_bounces(
+    conn: AsyncConnection,
+    bounces: Sequence[tuple[str, UUID, str]],
+    *,
+    now: datetime,
+    expires_at: datetime,
+) -> None:
+    """Put each (recipient, email id, reply) on `email_suppressions` as a bounce until
+    `expires_at`; one statement. An address twice in `bounces` is written once (the last)."""
+    if not bounces:
+        return
+    rows = list(bounces)
+    await conn.execute(
+        _SUPPRESS_BOUNCES,
+        {
+            "addresses": [recipient.strip() for recipient, _, _ in rows],
+            "reasons": [reason for _, _, reason in rows],
+            "email_ids": [email_id for _, email_id, _ in rows],
+            "source": SuppressionSource.BOUNCE.value,
+            "now": now,
+            "expires_at": expires_at,
+        },
+    )

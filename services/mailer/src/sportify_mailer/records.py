@@ -28,6 +28,8 @@ class DueEmail:
     user_exists: bool = False
     notifications_enabled: bool = False
     user_deleted: bool = False
+    suppressed: bool = False
+    """The recipient is on `email_suppressions` with an entry that has not expired."""
 
 
 @dataclass(slots=True)

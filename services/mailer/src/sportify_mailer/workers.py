@@ -4,7 +4,11 @@ Storing never waits for sending: `hint()` only drops ids on an in-memory queue. 
 batches of ids from it and deliver them (claiming each row under its lock, so a row the
 drain loop or another replica already holds is skipped). Anything a worker never reaches
 (a full hint queue, a crash, a retry whose time has come) is sent by the drain loop, which
-runs every EMAIL_RETRY_POLL_SECONDS.
+runs every EMAIL_RETRY_POLL_SECONDS, and at once when `wake()` is called (the SMTP circuit
+closed: everything held back while it was open goes out at full speed).
+
+While the circuit is open a worker's batch and the drain loop's rounds claim nothing (see
+`Delivery.deliver_batch`); the ids hinted meanwhile are left to the drain loop.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ class SenderWorkers:
         self._tasks: list[asyncio.Task[None]] = []
         self._poller: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
+        self._wake = asyncio.Event()
         self._inflight: set[asyncio.Task[None]] = set()
 
     def start(self) -> None:
@@ -57,9 +62,14 @@ class SenderWorkers:
             except asyncio.QueueFull:
                 return
 
+    def wake(self) -> None:
+        """Run the drain loop now instead of at its next poll."""
+        self._wake.set()
+
     async def stop_polling(self) -> None:
         """Let the drain loop finish its current batch, then end it."""
         self._stopping.set()
+        self._wake.set()
         poller, self._poller = self._poller, None
         if poller is not None:
             await poller
@@ -94,7 +104,8 @@ class SenderWorkers:
     async def _poll(self) -> None:
         while not self._stopping.is_set():
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self._poll_seconds)
+                await asyncio.wait_for(self._wake.wait(), self._poll_seconds)
+            self._wake.clear()
             if self._stopping.is_set():
                 return
             try:
