@@ -56,6 +56,21 @@ class SuppressionSource(StrEnum):
     OPERATOR = "operator"
 
 
+class Reprocess(StrEnum):
+    """Which periods of a backfill run (SPEC 12.2): those without a run, failed ones, all."""
+
+    MISSING = "missing"
+    FAILED = "failed"
+    ALL = "all"
+
+
+class BackfillStatus(StrEnum):
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
 ADDRESS_SUPPRESSED: Final = "address-suppressed"
 """The `error` of a row skipped for a suppressed address, and its `emailResults` reason."""
 

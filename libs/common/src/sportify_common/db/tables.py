@@ -30,13 +30,15 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import Uuid
 from sqlmodel import Field, SQLModel
 
-from sportify_common.jobs.names import JobStatus
+from sportify_common.jobs.names import JobName, JobStatus
 from sportify_common.periods import PeriodKind
 from sportify_common.vocabulary import (
     DUE_EMAIL_STATUSES,
     GOAL_TYPES,
+    BackfillStatus,
     EmailKind,
     EmailStatus,
+    Reprocess,
     SuppressionSource,
     sql_literals,
 )
@@ -416,3 +418,54 @@ class AuditEntry(SQLModel, table=True):
     target: str = _text()
     reason: str | None = _text(nullable=True)
     details: dict[str, Any] = _jsonb()
+
+
+class ScheduleState(SQLModel, table=True):
+    """A job's schedule paused or resumed by an operator (SPEC 12.1); no row: running."""
+
+    __tablename__ = "schedule_states"
+
+    job_name: str = Field(sa_column=Column(Text, primary_key=True))
+    paused: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=text("false"))
+    )
+    note: str = _text(default="")
+    changed_by: str = _text()
+    changed_at: datetime = _ts(default_now=True)
+    resumed_at: datetime | None = _ts(nullable=True)
+
+
+class Backfill(SQLModel, table=True):
+    """A range of closed periods re-evaluated one after another (SPEC 12.2)."""
+
+    __tablename__ = "backfills"
+    __table_args__ = (
+        CheckConstraint(
+            f"job_name in ({sql_literals([JobName.WEEKLY_EVENTS, JobName.MONTHLY_EVENTS])})",
+            name="job_name",
+        ),
+        CheckConstraint(f"reprocess in ({sql_literals(Reprocess)})", name="reprocess"),
+        CheckConstraint(f"status in ({sql_literals(BackfillStatus)})", name="status"),
+        CheckConstraint("period_from <= period_to", name="period_order"),
+        Index("ix_backfills_created_at_id", "created_at", "id"),
+        Index(
+            "ix_backfills_running",
+            "created_at",
+            postgresql_where=text(f"status = {sql_literals([BackfillStatus.RUNNING])}"),
+        ),
+    )
+
+    id: UUID = Field(default_factory=uuid4, sa_column=Column(Uuid, primary_key=True))
+    job_name: str = _text()
+    period_from: date = Field(sa_column=Column(Date, nullable=False))
+    period_to: date = Field(sa_column=Column(Date, nullable=False))
+    reprocess: str = _text()
+    send_emails: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=text("false"))
+    )
+    status: str = _text(default="running")
+    periods: list[dict[str, Any]] = _jsonb(EMPTY_ARRAY)
+    created_by: str = _text()
+    reason: str | None = _text(nullable=True)
+    created_at: datetime = _ts(default_now=True)
+    completed_at: datetime | None = _ts(nullable=True)
