@@ -180,6 +180,7 @@ class PointChallenge(SQLModel, table=True):
 # Partial index predicates and keys, from the vocabulary (the text the migrations hold).
 _RUNNING = f"status = {sql_literals([JobStatus.RUNNING])}"
 _FAILED = f"status = {sql_literals([JobStatus.FAILED])}"
+_BACKFILL_RUNNING = f"status = {sql_literals([BackfillStatus.RUNNING])}"
 _ALERT_FIRST = f"(kind = {sql_literals([EmailKind.ALERT])}) DESC"
 _DUE = f"status in ({sql_literals(DUE_EMAIL_STATUSES)})"
 _BODY_KEPT = (
@@ -451,7 +452,7 @@ class Backfill(SQLModel, table=True):
         Index(
             "ix_backfills_running",
             "created_at",
-            postgresql_where=text(f"status = {sql_literals([BackfillStatus.RUNNING])}"),
+            postgresql_where=text(_BACKFILL_RUNNING),
         ),
     )
 
