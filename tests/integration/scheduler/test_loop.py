@@ -1,8 +1,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from contextlib import AsyncExitStack
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,15 +14,11 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from sportify_common.broker import create_broker, declare_topology
+from sportify_common.broker import create_broker
 from sportify_common.jobs.names import JobName, Trigger
-from sportify_common.metrics import Metrics
 from sportify_common.periods import PeriodKind, closed_periods
-from sportify_common.service_context import ServiceContext
 from sportify_common.settings import Settings
-from sportify_common.topology import Topology
 from sportify_scheduler.app import create_app
-from sportify_scheduler.jobs import scheduled_jobs
 from sportify_scheduler.loop import SchedulerLoop
 from sportify_scheduler.plan import slot_for
 from tests.integration.scheduler.support import SharedTime, SimulationOverError, recorder, wait_for
@@ -37,44 +32,6 @@ def utc(
     year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0, micro: int = 0
 ) -> datetime:
     return datetime(year, month, day, hour, minute, second, micro, tzinfo=UTC)
-
-
-@pytest.fixture
-def berlin(settings: Settings) -> Settings:
-    return settings.model_copy(update={"events_timezone": "Europe/Berlin"})
-
-
-@pytest.fixture
-async def make_loop(berlin: Settings) -> AsyncIterator[Callable[..., Any]]:
-    """Builds scheduler loops as separate replicas: each its own engine and broker."""
-    async with AsyncExitStack() as stack:
-
-        async def build(time: SharedTime, *, catch_up_periods: int = 0) -> SchedulerLoop:
-            engine = create_async_engine(berlin.async_database_url)
-            stack.push_async_callback(engine.dispose)
-            broker = create_broker(
-                berlin.amqp_url, service="scheduler", registry=CollectorRegistry()
-            )
-            await stack.enter_async_context(broker)
-            await broker.start()
-            topology = Topology(berlin.amqp_namespace, berlin.message_max_deliveries)
-            await declare_topology(broker, topology)  # as the app does at start
-            context = ServiceContext(
-                settings=berlin,
-                engine=engine,
-                broker=broker,
-                topology=topology,
-                metrics=Metrics.create(),
-                clock=time.clock,
-            )
-            return SchedulerLoop(
-                context=context,
-                jobs=scheduled_jobs(berlin),
-                sleep=time.sleep,
-                catch_up_periods=catch_up_periods,
-            )
-
-        yield build
 
 
 async def job_runs(engine: AsyncEngine) -> list[dict[str, Any]]:

@@ -115,6 +115,9 @@ def test_the_enumeration_sees_every_known_guarded_endpoint(
         ("POST", "/api/admin/suppressions"),
         ("DELETE", "/api/admin/suppressions/{address}"),
         ("GET", "/api/admin/audit"),
+        ("GET", "/api/admin/schedules"),
+        ("POST", "/api/admin/schedules/{job_name}/pause"),
+        ("POST", "/api/admin/schedules/{job_name}/resume"),
     } <= seen
 
 

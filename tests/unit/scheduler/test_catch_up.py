@@ -1,11 +1,19 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sportify_common.jobs.names import JobName
+from sportify_common.pauses import PauseHistory, Transition
 from sportify_common.periods import PeriodKind, closed_periods
-from sportify_scheduler.catch_up import candidate_periods, missed_periods
+from sportify_common.scheduled_jobs import scheduled_jobs
+from sportify_common.settings import load_settings
+from sportify_scheduler.catch_up import (
+    candidate_periods,
+    closing_slot,
+    missed_periods,
+    owed_periods,
+)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)  # a Wednesday
@@ -56,3 +64,41 @@ def test_candidates_are_ordered_oldest_first() -> None:
 
 def test_a_period_that_has_not_ended_is_never_a_candidate() -> None:
     assert all(c.period.end <= NOW for c in candidate_periods(NOW, BERLIN, 5))
+
+
+def test_a_missed_period_whose_closing_slot_fell_while_paused_is_not_owed() -> None:
+    crons = {job.name: job.cron for job in scheduled_jobs(load_settings())}
+    missed = missed_periods(NOW, BERLIN, set(), 2)
+    week = next(m for m in missed if m.job is JobName.WEEKLY_EVENTS)
+    slot = closing_slot(crons[JobName.WEEKLY_EVENTS], week.period, BERLIN)
+    pauses = {
+        JobName.WEEKLY_EVENTS: PauseHistory.of(
+            [
+                Transition(slot - timedelta(minutes=1), True),
+                Transition(slot + timedelta(minutes=1), False),
+            ]
+        )
+    }
+
+    owed, paused = owed_periods(missed, crons=crons, pauses=pauses, zone=BERLIN)
+
+    assert slot == week.period.end + timedelta(minutes=5)
+    assert paused == [week]
+    assert owed == [m for m in missed if m != week]
+
+
+def test_a_pause_that_ended_before_the_closing_slot_keeps_the_period_owed() -> None:
+    crons = {job.name: job.cron for job in scheduled_jobs(load_settings())}
+    missed = missed_periods(NOW, BERLIN, set(), 2)
+    week = next(m for m in missed if m.job is JobName.WEEKLY_EVENTS)
+    slot = closing_slot(crons[JobName.WEEKLY_EVENTS], week.period, BERLIN)
+    pauses = {
+        JobName.WEEKLY_EVENTS: PauseHistory.of(
+            [Transition(week.period.end, True), Transition(slot - timedelta(seconds=1), False)]
+        )
+    }
+
+    owed, paused = owed_periods(missed, crons=crons, pauses=pauses, zone=BERLIN)
+
+    assert paused == []
+    assert owed == missed

@@ -3,9 +3,9 @@ from __future__ import annotations
 import pytest
 
 from sportify_common.jobs.names import JobName
+from sportify_common.scheduled_jobs import scheduled_jobs
 from sportify_common.settings import SettingsError, load_settings
 from sportify_scheduler.app import create_app
-from sportify_scheduler.jobs import scheduled_jobs
 
 
 def test_the_default_schedule_is_the_one_in_the_spec() -> None:

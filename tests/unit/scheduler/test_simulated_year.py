@@ -6,12 +6,12 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sportify_common.cron import next_fire
 from sportify_common.jobs.names import JobName
 from sportify_common.periods import Period, month_of, week_of
+from sportify_common.scheduled_jobs import scheduled_jobs
 from sportify_common.settings import Settings
-from sportify_scheduler.jobs import scheduled_jobs
 from sportify_scheduler.plan import Slot, slot_for
-from sportify_scheduler.schedule import next_fire
 
 BERLIN = ZoneInfo("Europe/Berlin")
 START = datetime(2025, 12, 31, 23, 0, tzinfo=UTC)  # 2026-01-01 00:00 CET

@@ -8,7 +8,7 @@ change. API, CLI and console all reach an action through the admin API, so this 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
@@ -125,6 +125,48 @@ async def list_entries(
         for row in result
     ]
     return Page.of(rows, limit, lambda row: Cursor(row.at, str(row.id)))
+
+
+# --- the history of some actions (the scheduler's pause intervals, SPEC 12.1) ----------------
+
+
+async def history(
+    conn: AsyncConnection, *, actions: Sequence[str], targets: Sequence[str], since: datetime
+) -> list[AuditRow]:
+    """Entries of `actions` on `targets` recorded at or after `since`, plus each target's latest
+    one before it (the state at `since`), oldest first. Walks ix_audit_log_action_at_id."""
+    if not actions or not targets:
+        return []
+    result = await conn.execute(
+        text(
+            """
+            select id, at, actor, action, target, reason, details
+              from audit_log
+             where action = any(:actions) and target = any(:targets) and at >= :since
+            union all
+            select id, at, actor, action, target, reason, details from (
+                select distinct on (target) id, at, actor, action, target, reason, details
+                  from audit_log
+                 where action = any(:actions) and target = any(:targets) and at < :since
+                 order by target, at desc, id desc
+            ) as before_since
+             order by at, id
+            """
+        ),
+        {"actions": list(actions), "targets": list(targets), "since": since},
+    )
+    return [
+        AuditRow(
+            id=row.id,
+            at=row.at,
+            actor=row.actor,
+            action=row.action,
+            target=row.target,
+            reason=row.reason,
+            details=dict(row.details),
+        )
+        for row in result
+    ]
 
 
 # --- retention (SPEC 4.8) ---------------------------------------------------------------

@@ -179,13 +179,19 @@ class SmtpSettings(SmtpUserSettings):
     smtp_connections: int = Field(4, ge=1, le=64)
 
 
-class SchedulerSettings(ServiceSettings, PrefetchSettings, ZoneSettings):
-    scheduler_catch_up_periods: int = Field(2, ge=0, le=120)
+class ScheduleSettings(_Environment):
+    """The cron expression of each scheduled job (SPEC 4.6): the scheduler fires by them, the
+    monitor shows their next runs (SPEC 12.1); parsed by `scheduled_jobs.scheduled_jobs`."""
+
     schedule_weekly_events: str = "5 0 * * 1"
     schedule_monthly_events: str = "10 0 1 * *"
     schedule_emails_dispatch: str = "*/15 * * * *"
     schedule_cleanup: str = "0 2 * * *"
     schedule_retention: str = "0 3 * * *"
+
+
+class SchedulerSettings(ServiceSettings, PrefetchSettings, ZoneSettings, ScheduleSettings):
+    scheduler_catch_up_periods: int = Field(2, ge=0, le=120)
 
 
 class AggregatorSettings(ServiceSettings, ZoneSettings, AlertSettings, UnsubscribeSettings):
@@ -227,7 +233,12 @@ class MailerSettings(
 
 
 class MonitorSettings(
-    ServiceSettings, PrefetchSettings, ZoneSettings, AlertSettings, UnsubscribeSettings
+    ServiceSettings,
+    PrefetchSettings,
+    ZoneSettings,
+    AlertSettings,
+    UnsubscribeSettings,
+    ScheduleSettings,
 ):
     admin_api_token: SecretStr | None = None
     stuck_job_threshold_minutes: float = Field(60, gt=0)

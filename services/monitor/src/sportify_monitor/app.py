@@ -18,6 +18,7 @@ from sportify_common.broker import create_broker, declare_topology
 from sportify_common.clock import Clock, utc_now
 from sportify_common.db.engine import create_engine
 from sportify_common.metrics import Metrics
+from sportify_common.scheduled_jobs import scheduled_jobs
 from sportify_common.settings import MonitorSettings, load_settings_for
 from sportify_common.topology import Topology
 from sportify_monitor.context import SERVICE, Monitor
@@ -27,12 +28,22 @@ from sportify_monitor.gauges import (
     ScrapeGauges,
     email_queue_gauge,
     emails_requeued_counter,
+    schedule_paused_gauge,
     suppressions_gauge,
 )
 from sportify_monitor.handlers import register_subscribers
 from sportify_monitor.http_metrics import HttpMetrics, HttpMetricsMiddleware
 from sportify_monitor.monitoring import monitoring_document_json
-from sportify_monitor.routes import admin, audit, emails, events, health, suppressions, unsubscribe
+from sportify_monitor.routes import (
+    admin,
+    audit,
+    emails,
+    events,
+    health,
+    schedules,
+    suppressions,
+    unsubscribe,
+)
 from sportify_monitor.shared_read import SharedRead
 
 
@@ -50,6 +61,8 @@ def create_app(
     email_queue_messages = email_queue_gauge(registry)
     email_suppressions = suppressions_gauge(registry)
     emails_requeued = emails_requeued_counter(registry)
+    schedule_paused = schedule_paused_gauge(registry)
+    scheduled_jobs(resolved)  # a malformed SCHEDULE_* stops the start, naming the variable
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -79,6 +92,7 @@ def create_app(
                 stuck_threshold_minutes=resolved.stuck_job_threshold_minutes,
                 interval=gauge_refresh_seconds,
                 email_suppressions=email_suppressions,
+                schedule_paused=schedule_paused,
             ),
             instance_id=uuid4().hex[:12],
             monitoring_documents=SharedRead(
@@ -124,6 +138,7 @@ def create_app(
     app.include_router(emails.router)
     app.include_router(suppressions.router)
     app.include_router(audit.router)
+    app.include_router(schedules.router)
     app.include_router(unsubscribe.router)
     app.include_router(health.router)
     return app

@@ -3,6 +3,8 @@
 `sportify_email_queue_messages{status}` and `sportify_email_suppressions` are the monitor's
 alone: no other service sets them, so every sample is one monitor's count of the whole table.
 `sportify_emails_requeued_total` is created here too: only the monitor's admin API requeues.
+`sportify_schedule_paused{job}` (1 paused, 0 not, every scheduled job) is set here alone too:
+the schedule states are a table, so one reader's count of it is the truth for every replica.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from datetime import timedelta
 from prometheus_client import CollectorRegistry, Counter, Gauge
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from sportify_common import email_queue_reads, mail_admin
+from sportify_common import email_queue_reads, mail_admin, schedules
 from sportify_common.clock import Clock
 from sportify_common.jobs import queries as jobs
+from sportify_common.jobs.names import JobName
 from sportify_common.metrics import Metrics
 from sportify_common.vocabulary import EmailStatus
 from sportify_monitor.throttle import ThrottledRefresh
@@ -27,6 +30,15 @@ def suppressions_gauge(registry: CollectorRegistry) -> Gauge:
     return Gauge(
         "sportify_email_suppressions",
         "Addresses on the suppression list whose entry has not expired",
+        registry=registry,
+    )
+
+
+def schedule_paused_gauge(registry: CollectorRegistry) -> Gauge:
+    return Gauge(
+        "sportify_schedule_paused",
+        "1 while an operator has paused the job's schedule, else 0",
+        ["job"],
         registry=registry,
     )
 
@@ -56,6 +68,7 @@ class ScrapeGauges(ThrottledRefresh):
         stuck_threshold_minutes: float,
         interval: float = 10.0,
         email_suppressions: Gauge | None = None,
+        schedule_paused: Gauge | None = None,
     ) -> None:
         super().__init__(interval=interval, logger=logger, what="scrape gauges")
         self._engine = engine
@@ -64,6 +77,7 @@ class ScrapeGauges(ThrottledRefresh):
         self._clock = clock
         self._threshold = timedelta(minutes=stuck_threshold_minutes)
         self._email_suppressions = email_suppressions
+        self._schedule_paused = schedule_paused
 
     async def _update(self) -> None:
         """Update the gauges from two counts; a database outage keeps the last values."""
@@ -75,8 +89,15 @@ class ScrapeGauges(ThrottledRefresh):
                 if self._email_suppressions is not None
                 else None
             )
+            states = await schedules.states(conn) if self._schedule_paused is not None else {}
         self._metrics.jobs_stuck.set(stuck)
         for status in sorted({*EmailStatus, *by_status}):
             self._email_queue_messages.labels(status=status).set(by_status.get(status, 0))
         if self._email_suppressions is not None and suppressed is not None:
             self._email_suppressions.set(suppressed)
+        if self._schedule_paused is not None:
+            for job in JobName:
+                state = states.get(job.value)
+                self._schedule_paused.labels(job=job.value).set(
+                    1 if state is not None and state.paused else 0
+                )

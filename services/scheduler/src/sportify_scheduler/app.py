@@ -11,10 +11,10 @@ from prometheus_client import CollectorRegistry
 
 from sportify_common.broker import declare_topology
 from sportify_common.clock import Clock, utc_now
+from sportify_common.scheduled_jobs import scheduled_jobs
 from sportify_common.service_app import faststream_asgi
 from sportify_common.service_context import build_context
 from sportify_common.settings import SchedulerSettings, load_settings_for
-from sportify_scheduler.jobs import scheduled_jobs
 from sportify_scheduler.loop import SchedulerLoop, Sleep
 
 logger = logging.getLogger("sportify.scheduler")

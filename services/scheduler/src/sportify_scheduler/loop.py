@@ -5,6 +5,11 @@ instead of waiting. The loop sleeps in bounded steps and re-reads the clock each
 clock jump is noticed within one step. A failure (database or broker down) is logged and
 the same slot is tried again after `retry_seconds`; the loop itself never dies of it.
 
+Pauses (SPEC 12.1): before a slot is claimed, the job's pause history (`sportify_common.schedules`)
+is asked whether the job was paused at the slot's instant; a paused slot is logged and passed
+over, and catch-up asks the same of each missed period's closing slot, so a slot passed while
+paused is never run later, by any replica.
+
 Claim first, commit, then publish: a consumer can never see a message before its run row.
 If the publish fails, the row stays `pending`; this replica remembers it and publishes it
 on the retry (after a crash, the stale-pending rule lets the next claimer re-run it).
@@ -18,7 +23,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from uuid import UUID
 
+from sportify_common import schedules
 from sportify_common.broker import publish
+from sportify_common.cron import next_fire
 from sportify_common.jobs import queries as job_queries
 from sportify_common.jobs.names import JobName, JobStatus, Trigger
 from sportify_common.messages import (
@@ -30,12 +37,16 @@ from sportify_common.messages import (
     WireModel,
 )
 from sportify_common.periods import to_wire
+from sportify_common.scheduled_jobs import ScheduledJob
 from sportify_common.service_context import ServiceContext
 from sportify_common.settings import SchedulerSettings
-from sportify_scheduler.catch_up import candidate_periods, missed_periods
-from sportify_scheduler.jobs import ScheduledJob
+from sportify_scheduler.catch_up import (
+    candidate_periods,
+    closing_slot,
+    missed_periods,
+    owed_periods,
+)
 from sportify_scheduler.plan import PERIOD_KINDS, Slot, period_slot, slot_for
-from sportify_scheduler.schedule import next_fire
 
 logger = logging.getLogger("sportify.scheduler")
 
@@ -87,7 +98,14 @@ class SchedulerLoop:
                 continue
             slot = slot_for(job.name, fire_at, self.zone)
             try:
-                await self.fire(slot, Trigger.CRON, now)
+                if await self._paused_at(job.name, fire_at):
+                    logger.info(
+                        "%s: slot %s passed while the job is paused; not run (nor caught up)",
+                        _describe(slot),
+                        to_wire(fire_at),
+                    )
+                else:
+                    await self.fire(slot, Trigger.CRON, now)
             except Exception:
                 logger.exception(
                     "%s slot %s failed; retrying in %.0f s",
@@ -124,14 +142,27 @@ class SchedulerLoop:
                 job_names=list(PERIOD_KINDS),
                 scheduled_for=sorted({c.period.end for c in candidates}),
             )
+            crons = {job.name: job.cron for job in self.jobs}
+            since = min(
+                (closing_slot(crons[c.job], c.period, self.zone) for c in candidates),
+                default=now,
+            )
+            pauses = await schedules.pause_histories(
+                conn, job_names=list(PERIOD_KINDS), since=since
+            )
         missed = missed_periods(now, self.zone, completed, self.catch_up_periods)
+        owed, paused = owed_periods(missed, crons=crons, pauses=pauses, zone=self.zone)
         logger.info(
-            "catch-up over the last %d periods: %d of %d without a completed run",
+            "catch-up over the last %d periods: %d of %d without a completed run, "
+            "%d of them passed while paused (not run)",
             self.catch_up_periods,
             len(missed),
             len(candidates),
+            len(paused),
         )
-        slots = [period_slot(m.job, m.period, now) for m in missed]
+        for m in paused:
+            logger.info("catch-up: %s %s closed while paused; not run", m.job, m.period.label)
+        slots = [period_slot(m.job, m.period, now) for m in owed]
         for slot in slots:
             await self.fire(slot, Trigger.CATCH_UP, now)
         return slots
@@ -176,6 +207,11 @@ class SchedulerLoop:
             routing_key,
         )
         return True
+
+    async def _paused_at(self, job: JobName, instant: datetime) -> bool:
+        async with self.context.engine.connect() as conn:
+            histories = await schedules.pause_histories(conn, job_names=[job], since=instant)
+        return histories[job].paused_at(instant)
 
     def _notice_clock_jump(self, now: datetime) -> None:
         last, self._last_now = self._last_now, now

@@ -328,3 +328,25 @@ async def any_running(db: Executor, *, job_names: Sequence[JobName]) -> bool:
         {"job_names": [name.value for name in job_names]},
     )
     return bool(result.scalar_one())
+
+
+async def latest_started(db: Executor, *, job_names: Sequence[JobName]) -> dict[JobName, JobRunRow]:
+    """Each job's run that started last (the schedules' `lastRun`, SPEC 12.1); a job none of
+    whose runs started is absent. One index probe per job (ix_job_runs_job_name_started_at)."""
+    result = await db.execute(
+        text(
+            """
+            select r.* from unnest(cast(:job_names as text[])) as j(name)
+             cross join lateral (
+                select id, job_name, scheduled_for, status, started_at, completed_at, metadata,
+                       created_at
+                  from job_runs
+                 where job_name = j.name and started_at is not null
+                 order by started_at desc limit 1
+             ) as r
+            """
+        ),
+        {"job_names": [name.value for name in job_names]},
+    )
+    rows = [_row(mapping) for mapping in result.mappings()]
+    return {JobName(row.job_name): row for row in rows}

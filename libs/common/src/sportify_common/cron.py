@@ -186,3 +186,14 @@ def next_fire(cron: CronExpr | str, after: datetime, zone: tzinfo) -> datetime:
                 if instant > after:
                     return instant
     raise CronError(f"{expr.source!r} does not fire within {_SEARCH_DAYS} days of {after}")
+
+
+def next_fires(cron: CronExpr | str, after: datetime, zone: tzinfo, count: int) -> list[datetime]:
+    """The next `count` fires strictly after `after`, in order (what `next_fire` gives in turn)."""
+    expr = parse_cron(cron) if isinstance(cron, str) else cron
+    fires: list[datetime] = []
+    instant = after
+    for _ in range(count):
+        instant = next_fire(expr, instant, zone)
+        fires.append(instant)
+    return fires

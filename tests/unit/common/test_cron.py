@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import given, strategies as st
 
-from sportify_scheduler.schedule import CronError, local_instant, next_fire, parse_cron
+from sportify_common.cron import CronError, local_instant, next_fire, next_fires, parse_cron
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -227,3 +227,14 @@ def test_next_fire_is_a_matching_wall_time_after_the_instant(
     assert cron.matches_day(local.date())
     in_gap = local.hour == 3 and local.minute == 0 and 2 in cron.hours
     assert in_gap or (local.hour in cron.hours and local.minute in cron.minutes)
+
+
+def test_next_fires_lists_what_next_fire_gives_in_turn() -> None:
+    after = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
+    zone = ZoneInfo("Europe/Berlin")
+
+    fires = next_fires("0 2 * * *", after, zone, 3)
+
+    assert fires[0] == next_fire("0 2 * * *", after, zone)
+    assert fires[1] == next_fire("0 2 * * *", fires[0], zone)
+    assert fires[2] == next_fire("0 2 * * *", fires[1], zone)

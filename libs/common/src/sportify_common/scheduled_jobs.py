@@ -1,14 +1,17 @@
-"""The schedule from settings: one cron expression per job, validated at start."""
+"""The schedule from settings: one cron expression per job, validated at start.
+
+The scheduler fires by these and the monitor answers `nextRuns` (SPEC 12.1) from the very same
+parsed expressions and `cron.next_fire`, so the two never disagree."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sportify_common.cron import CronError, CronExpr, parse_cron
 from sportify_common.jobs.names import JobName
-from sportify_common.settings import SchedulerSettings, SettingsError
-from sportify_scheduler.schedule import CronError, CronExpr, parse_cron
+from sportify_common.settings import ScheduleSettings, SettingsError
 
-# job → (SchedulerSettings field, environment variable)
+# job → (ScheduleSettings field, environment variable)
 SCHEDULE_FIELDS: dict[JobName, tuple[str, str]] = {
     JobName.WEEKLY_EVENTS: ("schedule_weekly_events", "SCHEDULE_WEEKLY_EVENTS"),
     JobName.MONTHLY_EVENTS: ("schedule_monthly_events", "SCHEDULE_MONTHLY_EVENTS"),
@@ -24,7 +27,7 @@ class ScheduledJob:
     cron: CronExpr
 
 
-def scheduled_jobs(settings: SchedulerSettings) -> list[ScheduledJob]:
+def scheduled_jobs(settings: ScheduleSettings) -> list[ScheduledJob]:
     """Parse every schedule; a malformed one raises SettingsError naming its variable."""
     jobs: list[ScheduledJob] = []
     problems: list[str] = []
