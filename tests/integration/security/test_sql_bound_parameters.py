@@ -68,9 +68,6 @@ ALLOWED_IN_FILE: dict[tuple[str, str], str] = {
     ("libs/common/src/sportify_common/db/tables.py", "DUE_EMAIL_STATUSES"): (
         "the due index's predicate: code constants from the vocabulary"
     ),
-    ("libs/common/src/sportify_common/db/tables.py", "BackfillStatus"): (
-        "the running-backfills index's predicate: a code constant from the vocabulary"
-    ),
     ("libs/common/src/sportify_common/db/tables.py", "EmailStatus"): (
         "the bodies-kept index's predicate (retention): code constants from the vocabulary"
     ),
