@@ -34,7 +34,16 @@ async def test_sportify_trigger_retention_runs_the_job_and_prints_its_counts(
     now = utc_now()
     await insert_emails(engine, 4, status=EmailStatus.SENT, created_at=now - timedelta(days=200))
     await insert_emails(engine, 3, status=EmailStatus.SKIPPED, created_at=now - timedelta(days=40))
-    await insert_emails(engine, 2, status=EmailStatus.PENDING, created_at=now - timedelta(days=200))
+    # Owed rows are kept at any age. They are not due yet: the mailer, started below, would
+    # otherwise send them (a pending row is due at once) and retention then delete them.
+    await insert_emails(
+        engine,
+        2,
+        status=EmailStatus.RETRYING,
+        attempts=1,
+        created_at=now - timedelta(days=200),
+        next_attempt_at=now + timedelta(days=1),
+    )
     env = settings_env(settings, SCHEDULER_CATCH_UP_PERIODS="0")
     stack = service_stack(env)
     stack.start("mailer")
