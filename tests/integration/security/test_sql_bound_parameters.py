@@ -59,6 +59,9 @@ ALLOWED_IN_FILE: dict[tuple[str, str], str] = {
     ("libs/common/src/sportify_common/db/tables.py", "JobStatus"): (
         "partial index predicates over job statuses: code constants from the vocabulary"
     ),
+    ("libs/common/src/sportify_common/db/tables.py", "BackfillStatus"): (
+        "the running status from the vocabulary: the predicate of ix_backfills_running"
+    ),
     ("libs/common/src/sportify_common/db/tables.py", "EmailKind"): (
         "the due index's alert-first key: a code constant from the vocabulary"
     ),
@@ -79,6 +82,9 @@ ALLOWED_IN_FILE: dict[tuple[str, str], str] = {
     ),
     ("libs/common/src/sportify_common/email_queue_reads.py", "_EMAIL_COLUMNS"): (
         "the admin list's fixed email_queue column list"
+    ),
+    ("libs/common/src/sportify_common/backfills.py", "_COLUMNS"): (
+        "the fixed backfills column list"
     ),
     ("libs/common/src/sportify_common/mail_admin.py", "_BY_IDS"): (
         "a requeue's fixed id predicate (the ids are a bound array)"
