@@ -8,7 +8,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from sportify_cli import admin_commands
+from sportify_cli import admin_commands, backfill_commands
 from sportify_cli.runner import SERVICES
 from sportify_common.logs import configure_logging
 from sportify_common.settings import Settings, SettingsError, load_settings
@@ -39,6 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     seed.add_argument("--seed", type=float, default=0.42, help="random seed in [-1, 1]")
     admin_commands.add_parsers(commands)
+    backfill_commands.add_parsers(commands)
     return parser
 
 
@@ -49,10 +50,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"sportify: {exc}", file=sys.stderr)
         return 2
-    if args.command in admin_commands.COMMANDS:
+    if args.command in (*admin_commands.COMMANDS, *backfill_commands.COMMANDS):
         # Calls of the admin API: they print their answer and log nothing themselves.
+        run = backfill_commands.run if args.command == "backfill" else admin_commands.run
         try:
-            return admin_commands.run(args, settings)
+            return run(args, settings)
         except SettingsError as exc:
             print(f"sportify: {exc}", file=sys.stderr)
             return 2
