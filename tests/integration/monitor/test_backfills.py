@@ -246,3 +246,23 @@ async def test_a_bad_range_is_refused_with_its_reason(
 
     assert answer.status_code == 400
     assert message in answer.json()["message"]
+
+
+async def test_two_monitor_replicas_run_each_period_once(
+    settings: Settings, engine: AsyncEngine
+) -> None:
+    await seed(engine)
+
+    async with (
+        running_aggregator(settings, engine),
+        running_monitor(settings) as (_first, client),
+        running_monitor(settings) as (_second, _other),
+    ):
+        started = await client.post("/api/admin/backfills", json=body("all"), headers=ACTOR)
+        backfill = await wait_done(client, started.json()["backfillId"])
+
+    ran = await backfill_runs(engine, backfill["id"])
+    assert backfill["status"] == "completed"
+    assert len(ran) == 8
+    fresh = [r for r in ran if r.scheduled_for not in (COMPLETED.end, FAILED.end)]
+    assert [r.metadata["attempt"] for r in fresh] == [1] * 6
