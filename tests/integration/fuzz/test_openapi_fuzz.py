@@ -34,6 +34,7 @@ NO_NEGATIVE_DATA = {
     "GET /api/admin/monitoring",
     "GET /api/admin/jobs/{run_id}",
     "GET /api/admin/emails/{email_id}",
+    "GET /api/admin/backfills/{backfill_id}",
     "POST /api/admin/monitoring/cleanup-jobs",
     "POST /api/admin/monitoring/test-alert",
     "GET /api/admin/schedules",

@@ -83,6 +83,9 @@ ALLOWED_IN_FILE: dict[tuple[str, str], str] = {
     ("libs/common/src/sportify_common/email_queue_reads.py", "_EMAIL_COLUMNS"): (
         "the admin list's fixed email_queue column list"
     ),
+    ("libs/common/src/sportify_common/backfills.py", "_COLUMNS"): (
+        "the fixed backfills column list"
+    ),
     ("libs/common/src/sportify_common/mail_admin.py", "_BY_IDS"): (
         "a requeue's fixed id predicate (the ids are a bound array)"
     ),

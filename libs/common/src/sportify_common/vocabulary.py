@@ -71,6 +71,10 @@ class BackfillStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+EMAILS_DISABLED: Final = "emails-disabled"
+"""The `emailResults` reason of every user of a run started with `sendEmails: false` (a
+backfill's default, SPEC 12.2): the results are written, no summary is requested."""
+
 ADDRESS_SUPPRESSED: Final = "address-suppressed"
 """The `error` of a row skipped for a suppressed address, and its `emailResults` reason."""
 

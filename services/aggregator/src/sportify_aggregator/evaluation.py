@@ -17,7 +17,7 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from sportify_aggregator.mailing import SummaryRequester
+from sportify_aggregator.mailing import SummaryRequester, emails_disabled
 from sportify_aggregator.records import PeriodRun
 from sportify_aggregator.sql import earned, monthly, prepare, results, weekly
 from sportify_common.job_results import (
@@ -96,8 +96,12 @@ async def evaluate(
     run_id: UUID,
     *,
     timings: dict[str, float] | None = None,
+    send_emails: bool = True,
 ) -> WeeklyResult | MonthlyResult:
     """Write the period's results (one transaction), request the emails, return the result.
+
+    `send_emails` False (the run's `metadata.sendEmails`, a backfill's default): no summary is
+    requested; every user's entry is skipped with reason `emails-disabled`.
 
     `timings` (when given) receives `resultsSeconds` (results computed and committed) and
     `emailsSeconds` (every summary requested); they go to the run's metadata, not its result.
@@ -109,10 +113,14 @@ async def evaluate(
         processed = await compute_results(conn, rt.settings, evaluator, period, run_id, now)
     committed = time.monotonic()
     timings["resultsSeconds"] = round(committed - began, 3)
-    requester = SummaryRequester(rt.engine, rt.broker, rt.topology, rt.settings)
-    tally = await requester.request_all(
-        period, results.summary_batches(rt.engine, period, size=EMAIL_CHUNK), now=now
-    )
+    batches = results.summary_batches(rt.engine, period, size=EMAIL_CHUNK)
+    if send_emails:
+        requester = SummaryRequester(rt.engine, rt.broker, rt.topology, rt.settings)
+        tally = await requester.request_all(period, batches, now=now)
+    else:
+        tally = await emails_disabled(
+            batches, limit=rt.settings.events_response_email_results_limit
+        )
     timings["emailsSeconds"] = round(time.monotonic() - committed, 3)
     return evaluation_result(
         evaluator.period,

@@ -29,6 +29,7 @@ from sportify_common.periods import Period
 from sportify_common.settings import AggregatorSettings
 from sportify_common.tokens import sign_unsubscribe
 from sportify_common.topology import Topology
+from sportify_common.vocabulary import EMAILS_DISABLED
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +58,15 @@ class EmailTally:
 
     def email_results(self) -> list[EmailResult]:
         return [EmailResult.model_validate(entry) for entry in self.results]
+
+
+async def emails_disabled(batches: AsyncIterator[list[Summary]], *, limit: int) -> EmailTally:
+    """A run with `sendEmails: false` (SPEC 12.2): every user skipped, nothing published."""
+    tally = EmailTally(limit=limit)
+    async for batch in batches:
+        for summary in batch:
+            tally.add(summaries.Skipped(summary.recipient.user_id, EMAILS_DISABLED).entry())
+    return tally
 
 
 @dataclass(frozen=True, slots=True)

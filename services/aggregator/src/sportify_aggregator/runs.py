@@ -64,7 +64,9 @@ async def run_period(rt: Runtime, msg: PeriodClosed) -> None:
         period.label,
         started.metadata.get("attempt"),
     )
-    await _run_guarded(rt, evaluator, period, msg)
+    # A backfill's run without summaries carries `sendEmails: false` (SPEC 12.2).
+    send_emails = started.metadata.get("sendEmails") is not False
+    await _run_guarded(rt, evaluator, period, msg, send_emails=send_emails)
 
 
 async def _already_finished(rt: Runtime, msg: PeriodClosed, row: jobs.JobRunRow | None) -> None:
@@ -78,14 +80,16 @@ async def _already_finished(rt: Runtime, msg: PeriodClosed, row: jobs.JobRunRow 
 
 
 async def _run_guarded(
-    rt: Runtime, evaluator: Evaluator, period: Period, msg: PeriodClosed
+    rt: Runtime, evaluator: Evaluator, period: Period, msg: PeriodClosed, *, send_emails: bool
 ) -> None:
     job = msg.job_name.value
     began = time.monotonic()
     timings: dict[str, float] = {}
     try:
         async with asyncio.timeout(rt.settings.job_timeout_seconds):
-            result = await evaluate(rt, evaluator, period, msg.job_run_id, timings=timings)
+            result = await evaluate(
+                rt, evaluator, period, msg.job_run_id, timings=timings, send_emails=send_emails
+            )
     except TimeoutError:
         message = f"{job} for {period.label} exceeded JOB_TIMEOUT_SECONDS ({rt.settings.job_timeout_seconds:g} s)"
         await _failed(rt, msg, period, "timeout", message, began)

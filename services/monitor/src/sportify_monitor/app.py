@@ -7,6 +7,8 @@ shutdown stops the broker (in-flight handlers finish) before disposing the engin
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from uuid import uuid4
@@ -21,6 +23,7 @@ from sportify_common.metrics import Metrics
 from sportify_common.scheduled_jobs import scheduled_jobs
 from sportify_common.settings import MonitorSettings, load_settings_for
 from sportify_common.topology import Topology
+from sportify_monitor.backfill_runner import BackfillRunner
 from sportify_monitor.context import SERVICE, Monitor
 from sportify_monitor.dead_letters import DeadLetterDepths, dead_letter_gauge
 from sportify_monitor.errors import install_error_handlers
@@ -37,6 +40,7 @@ from sportify_monitor.monitoring import monitoring_document_json
 from sportify_monitor.routes import (
     admin,
     audit,
+    backfills,
     emails,
     events,
     health,
@@ -52,6 +56,7 @@ def create_app(
     *,
     clock: Clock = utc_now,
     gauge_refresh_seconds: float = 10.0,
+    backfill_poll_seconds: float = 1.0,
 ) -> FastAPI:
     resolved = settings if settings is not None else load_settings_for(MonitorSettings)
     registry = CollectorRegistry()
@@ -67,6 +72,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(resolved, pool_size=10, max_overflow=10)
+        backfill_runner = BackfillRunner(poll_seconds=backfill_poll_seconds)
         # The monitoring document loads on a connection of its own: a flood of triggers and
         # list requests queueing for the main pool does not hold up the operator's view.
         documents_engine = create_engine(resolved, pool_size=1, max_overflow=0)
@@ -106,15 +112,22 @@ def create_app(
                 interval=gauge_refresh_seconds,
             ),
             emails_requeued=emails_requeued,
+            backfills=backfill_runner,
         )
         register_subscribers(broker, monitor)
+        backfill_task: asyncio.Task[None] | None = None
         try:
             await broker.start()
             await declare_topology(broker, topology)
             app.state.monitor = monitor
+            backfill_task = asyncio.create_task(backfill_runner.run_forever(monitor))
             yield
         finally:
             app.state.monitor = None
+            if backfill_task is not None:
+                backfill_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await backfill_task
             monitor.waiters.cancel_all()
             try:
                 await broker.stop()
@@ -138,6 +151,7 @@ def create_app(
     app.include_router(emails.router)
     app.include_router(suppressions.router)
     app.include_router(audit.router)
+    app.include_router(backfills.router)
     app.include_router(schedules.router)
     app.include_router(unsubscribe.router)
     app.include_router(health.router)

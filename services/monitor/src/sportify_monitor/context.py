@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from prometheus_client import Counter
 
@@ -14,6 +15,10 @@ from sportify_monitor.shared_read import SharedRead
 from sportify_monitor.waiters import Waiters
 
 SERVICE = "monitor"
+
+
+class BackfillWaker(Protocol):
+    def wake(self) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,3 +34,5 @@ class Monitor(ServiceContext[MonitorSettings]):
     dead_letters: DeadLetterDepths | None = None
     emails_requeued: Counter | None = None
     """`sportify_emails_requeued_total`: the monitor alone requeues, so it alone counts."""
+    backfills: BackfillWaker | None = None
+    """Wakes the backfill runner when a backfill starts (`backfill_runner.BackfillRunner`)."""

@@ -8,7 +8,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from sportify_cli import admin_commands, schedule_commands
+from sportify_cli import admin_commands, backfill_commands, schedule_commands
 from sportify_cli.runner import SERVICES
 from sportify_common.logs import configure_logging
 from sportify_common.settings import Settings, SettingsError, load_settings
@@ -40,6 +40,7 @@ def _parser() -> argparse.ArgumentParser:
     seed.add_argument("--seed", type=float, default=0.42, help="random seed in [-1, 1]")
     admin_commands.add_parsers(commands)
     schedule_commands.add_parsers(commands)
+    backfill_commands.add_parsers(commands)
     return parser
 
 
@@ -50,16 +51,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"sportify: {exc}", file=sys.stderr)
         return 2
-    if args.command in schedule_commands.COMMANDS:
-        try:
-            return schedule_commands.run(args, settings)
-        except SettingsError as exc:
-            print(f"sportify: {exc}", file=sys.stderr)
-            return 2
-    if args.command in admin_commands.COMMANDS:
+    if args.command in (
+        *admin_commands.COMMANDS,
+        *backfill_commands.COMMANDS,
+        *schedule_commands.COMMANDS,
+    ):
         # Calls of the admin API: they print their answer and log nothing themselves.
+        if args.command in backfill_commands.COMMANDS:
+            run = backfill_commands.run
+        elif args.command in schedule_commands.COMMANDS:
+            run = schedule_commands.run
+        else:
+            run = admin_commands.run
         try:
-            return admin_commands.run(args, settings)
+            return run(args, settings)
         except SettingsError as exc:
             print(f"sportify: {exc}", file=sys.stderr)
             return 2

@@ -25,3 +25,4 @@ class Trigger(StrEnum):
     CATCH_UP = "catch-up"
     HTTP = "http"
     ADMIN = "admin"
+    BACKFILL = "backfill"

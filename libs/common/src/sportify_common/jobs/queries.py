@@ -119,7 +119,8 @@ async def claim(
         f"""
         update job_runs
            set status = 'pending', started_at = null, completed_at = null, created_at = :now,
-               metadata = (metadata - 'error' - 'cleanup_reason' - 'result')
+               metadata = (metadata - 'error' - 'cleanup_reason' - 'result'
+                           - 'sendEmails' - 'backfillId')
                           || cast(:metadata as jsonb)
                           || jsonb_build_object('attempt', coalesce((metadata->>'attempt')::int, 1) + 1)
          where id = :id
