@@ -36,6 +36,7 @@ NO_NEGATIVE_DATA = {
     "GET /api/admin/emails/{email_id}",
     "POST /api/admin/monitoring/cleanup-jobs",
     "POST /api/admin/monitoring/test-alert",
+    "GET /api/admin/dead-letters",
 }
 
 

@@ -115,6 +115,11 @@ def test_the_enumeration_sees_every_known_guarded_endpoint(
         ("POST", "/api/admin/suppressions"),
         ("DELETE", "/api/admin/suppressions/{address}"),
         ("GET", "/api/admin/audit"),
+        ("GET", "/api/admin/dead-letters"),
+        ("GET", "/api/admin/dead-letters/{queue}"),
+        ("POST", "/api/admin/dead-letters/{queue}/replay"),
+        ("POST", "/api/admin/dead-letters/{queue}/purge"),
+        ("POST", "/api/admin/jobs/{run_id}/cancel"),
     } <= seen
 
 

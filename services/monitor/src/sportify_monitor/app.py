@@ -33,6 +33,7 @@ from sportify_monitor.handlers import register_subscribers
 from sportify_monitor.http_metrics import HttpMetrics, HttpMetricsMiddleware
 from sportify_monitor.monitoring import monitoring_document_json
 from sportify_monitor.routes import admin, audit, emails, events, health, suppressions, unsubscribe
+from sportify_monitor.routes.operations import router as operations_router
 from sportify_monitor.shared_read import SharedRead
 
 
@@ -124,6 +125,7 @@ def create_app(
     app.include_router(emails.router)
     app.include_router(suppressions.router)
     app.include_router(audit.router)
+    app.include_router(operations_router)
     app.include_router(unsubscribe.router)
     app.include_router(health.router)
     return app
