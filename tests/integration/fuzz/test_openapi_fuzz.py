@@ -38,6 +38,7 @@ NO_NEGATIVE_DATA = {
     "POST /api/admin/monitoring/cleanup-jobs",
     "POST /api/admin/monitoring/test-alert",
     "GET /api/admin/schedules",
+    "GET /api/admin/dead-letters",
 }
 
 

@@ -118,6 +118,11 @@ def test_the_enumeration_sees_every_known_guarded_endpoint(
         ("GET", "/api/admin/schedules"),
         ("POST", "/api/admin/schedules/{job_name}/pause"),
         ("POST", "/api/admin/schedules/{job_name}/resume"),
+        ("GET", "/api/admin/dead-letters"),
+        ("GET", "/api/admin/dead-letters/{queue}"),
+        ("POST", "/api/admin/dead-letters/{queue}/replay"),
+        ("POST", "/api/admin/dead-letters/{queue}/purge"),
+        ("POST", "/api/admin/jobs/{run_id}/cancel"),
     } <= seen
 
 

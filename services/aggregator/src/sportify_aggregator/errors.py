@@ -40,3 +40,12 @@ def is_connectivity_error(exc: BaseException) -> bool:
         if isinstance(link, OSError):
             return True
     return False
+
+
+def is_query_cancelled(exc: BaseException) -> bool:
+    """True when PostgreSQL cancelled the statement (SQLSTATE 57014: pg_cancel_backend, or a
+    statement_timeout); the run tells an operator's cancel from the rest by its metadata."""
+    return any(
+        isinstance(link, pg.QueryCanceledError) or getattr(link, "sqlstate", None) == "57014"
+        for link in _chain(exc)
+    )

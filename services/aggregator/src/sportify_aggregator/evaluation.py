@@ -9,22 +9,24 @@ The run around it (start, timeout, complete or fail, job.finished) is `runs`.
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sportify_aggregator.mailing import SummaryRequester, emails_disabled
-from sportify_aggregator.records import PeriodRun
+from sportify_aggregator.records import PeriodRun, Summary
 from sportify_aggregator.sql import earned, monthly, prepare, results, weekly
 from sportify_common.job_results import (
     MonthlyResult,
     WeeklyResult,
     evaluation_result,
 )
+from sportify_common.jobs import queries as jobs
 from sportify_common.jobs.names import JobName
 from sportify_common.periods import Period, to_wire, wire_end
 from sportify_common.service_context import ServiceContext
@@ -110,10 +112,21 @@ async def evaluate(
     now = rt.clock()
     began = time.monotonic()
     async with rt.engine.begin() as conn:
-        processed = await compute_results(conn, rt.settings, evaluator, period, run_id, now)
+        await open_cancellable(rt, conn, run_id)
+        processed = await compute_results(
+            conn,
+            rt.settings,
+            evaluator,
+            period,
+            run_id,
+            now,
+            between_steps=lambda: raise_if_cancelled(conn, run_id),
+        )
     committed = time.monotonic()
     timings["resultsSeconds"] = round(committed - began, 3)
-    batches = results.summary_batches(rt.engine, period, size=EMAIL_CHUNK)
+    batches = _until_cancelled(
+        rt, run_id, results.summary_batches(rt.engine, period, size=EMAIL_CHUNK)
+    )
     if send_emails:
         requester = SummaryRequester(rt.engine, rt.broker, rt.topology, rt.settings)
         tally = await requester.request_all(period, batches, now=now)
@@ -140,8 +153,12 @@ async def compute_results(
     period: Period,
     run_id: UUID,
     now: datetime,
+    *,
+    between_steps: Callable[[], Awaitable[None]] | None = None,
 ) -> int:
-    """Run the evaluator's steps in the caller's transaction. Returns the processed users."""
+    """Run the evaluator's steps in the caller's transaction. Returns the processed users.
+
+    `between_steps` (when given) is awaited before each step: the cancel check."""
     challenge: Decimal = await prepare.challenge_target(
         conn,
         kind=period.kind.value,
@@ -150,5 +167,43 @@ async def compute_results(
     )
     run = PeriodRun(period, challenge, run_id, now)
     for step in evaluator.steps:
+        if between_steps is not None:
+            await between_steps()
         await step(conn, run)
     return await prepare.processed_count(conn)
+
+
+# --- cancel (SPEC 12.5) ------------------------------------------------------------------
+
+
+class RunCancelledError(Exception):
+    """An operator cancelled the run (`metadata.cancelRequested`); `runs` fails it as
+    `cancelled`, without an alert."""
+
+
+async def open_cancellable(rt: Runtime, conn: AsyncConnection, run_id: UUID) -> None:
+    """Make the results transaction cancellable from the monitor: name it after the run
+    (SET LOCAL application_name, which ends with the transaction) and note its backend pid
+    in the run's metadata (committed at once, on a connection of its own)."""
+    name = jobs.results_application_name(run_id)
+    await conn.execute(text("select set_config('application_name', :name, true)"), {"name": name})
+    pid = int((await conn.execute(text("select pg_backend_pid()"))).scalar_one())
+    async with rt.engine.begin() as other:
+        await jobs.note_results_backend(other, run_id, pid=pid)
+
+
+async def raise_if_cancelled(conn: AsyncConnection, run_id: UUID) -> None:
+    if await jobs.cancel_requested(conn, run_id):
+        raise RunCancelledError(f"run {run_id} was cancelled")
+
+
+async def _until_cancelled(
+    rt: Runtime, run_id: UUID, batches: AsyncIterator[list[Summary]]
+) -> AsyncIterator[list[Summary]]:
+    """The summary batches, stopping (RunCancelledError) before the next batch once the run is
+    marked cancelled: the results are committed and stay, the summaries already requested
+    stay requested, no further one is."""
+    async for batch in batches:
+        async with rt.engine.connect() as conn:
+            await raise_if_cancelled(conn, run_id)
+        yield batch

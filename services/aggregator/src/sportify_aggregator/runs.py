@@ -15,8 +15,14 @@ import asyncio
 import logging
 import time
 
-from sportify_aggregator.errors import is_connectivity_error
-from sportify_aggregator.evaluation import EVALUATORS, Evaluator, Runtime, evaluate
+from sportify_aggregator.errors import is_connectivity_error, is_query_cancelled
+from sportify_aggregator.evaluation import (
+    EVALUATORS,
+    Evaluator,
+    RunCancelledError,
+    Runtime,
+    evaluate,
+)
 from sportify_common.alerts import raise_alert
 from sportify_common.broker import publish
 from sportify_common.consumers import dead_letter
@@ -57,6 +63,11 @@ async def run_period(rt: Runtime, msg: PeriodClosed) -> None:
         await _already_finished(rt, msg, row)
         return
 
+    if started.metadata.get("cancelRequested"):  # cancelled while no aggregator ran it
+        await _failed(
+            rt, msg, period, CANCELLED, _cancel_message(started), time.monotonic(), alert=False
+        )
+        return
     logger.info(
         "%s run %s for %s (attempt %s)",
         msg.job_name,
@@ -90,6 +101,9 @@ async def _run_guarded(
             result = await evaluate(
                 rt, evaluator, period, msg.job_run_id, timings=timings, send_emails=send_emails
             )
+    except RunCancelledError:
+        await _cancelled(rt, msg, period, began)
+        return
     except TimeoutError:
         message = f"{job} for {period.label} exceeded JOB_TIMEOUT_SECONDS ({rt.settings.job_timeout_seconds:g} s)"
         await _failed(rt, msg, period, "timeout", message, began)
@@ -97,6 +111,9 @@ async def _run_guarded(
     except Exception as exc:
         if is_connectivity_error(exc):
             raise
+        if is_query_cancelled(exc) and await _cancel_requested(rt, msg):
+            await _cancelled(rt, msg, period, began)
+            return
         logger.exception("%s run %s failed", job, msg.job_run_id)
         await _failed(rt, msg, period, type(exc).__name__, str(exc) or repr(exc), began)
         return
@@ -122,6 +139,8 @@ async def _failed(
     error_type: str,
     message: str,
     began: float,
+    *,
+    alert: bool = True,
 ) -> None:
     job = msg.job_name.value
     async with rt.engine.begin() as conn:
@@ -132,6 +151,8 @@ async def _failed(
     rt.metrics.job_duration.labels(job=job).observe(time.monotonic() - began)
     error = JobError(type=error_type, message=message[:2000])
     await _finished(rt, msg, JobStatus.FAILED, FailedResult(job_run_id=msg.job_run_id, error=error))
+    if not alert:
+        return
     try:
         await raise_alert(
             rt,
@@ -141,6 +162,34 @@ async def _failed(
         )
     except Exception:
         logger.exception("could not raise the alert for failed run %s", msg.job_run_id)
+
+
+# --- cancel (SPEC 12.5) ------------------------------------------------------------------
+# The monitor marks the run (`metadata.cancelRequested`) and cancels the statement in progress
+# of its results transaction. Either way the transaction rolls back (nothing of the period is
+# written); the run fails with error.type `cancelled` and no alert.
+
+CANCELLED = "cancelled"
+
+
+async def _cancel_requested(rt: Runtime, msg: PeriodClosed) -> bool:
+    async with rt.engine.connect() as conn:
+        return await jobs.cancel_requested(conn, msg.job_run_id)
+
+
+def _cancel_message(row: jobs.JobRunRow | None) -> str:
+    request = row.metadata.get("cancelRequested") if row is not None else None
+    if not isinstance(request, dict):
+        return "cancelled by an operator"
+    message = f"cancelled by {request.get('actor') or 'an operator'}"
+    return f"{message}: {request['reason']}" if request.get("reason") else message
+
+
+async def _cancelled(rt: Runtime, msg: PeriodClosed, period: Period, began: float) -> None:
+    async with rt.engine.connect() as conn:
+        row = await jobs.get(conn, msg.job_run_id)
+    logger.info("%s run %s for %s cancelled", msg.job_name.value, msg.job_run_id, period.label)
+    await _failed(rt, msg, period, CANCELLED, _cancel_message(row), began, alert=False)
 
 
 async def _finished(rt: Runtime, msg: PeriodClosed, status: JobStatus, result: JobResult) -> None:

@@ -48,6 +48,7 @@ from sportify_monitor.routes import (
     suppressions,
     unsubscribe,
 )
+from sportify_monitor.routes.operations import router as operations_router
 from sportify_monitor.shared_read import SharedRead
 
 
@@ -153,6 +154,7 @@ def create_app(
     app.include_router(audit.router)
     app.include_router(backfills.router)
     app.include_router(schedules.router)
+    app.include_router(operations_router)
     app.include_router(unsubscribe.router)
     app.include_router(health.router)
     return app

@@ -9,6 +9,11 @@ import sys
 from collections.abc import Sequence
 
 from sportify_cli import admin_commands, backfill_commands, schedule_commands
+from sportify_cli.ops_commands import (
+    COMMANDS as OPS_COMMANDS,
+    add_parsers as add_ops_parsers,
+    run as run_ops,
+)
 from sportify_cli.runner import SERVICES
 from sportify_common.logs import configure_logging
 from sportify_common.settings import Settings, SettingsError, load_settings
@@ -41,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     admin_commands.add_parsers(commands)
     schedule_commands.add_parsers(commands)
     backfill_commands.add_parsers(commands)
+    add_ops_parsers(commands)
     return parser
 
 
@@ -51,6 +57,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"sportify: {exc}", file=sys.stderr)
         return 2
+    if args.command in OPS_COMMANDS:  # admin API calls too (runs, dead letters)
+        try:
+            return run_ops(args, settings)
+        except SettingsError as exc:
+            print(f"sportify: {exc}", file=sys.stderr)
+            return 2
     if args.command in (
         *admin_commands.COMMANDS,
         *backfill_commands.COMMANDS,

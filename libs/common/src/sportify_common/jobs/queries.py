@@ -120,7 +120,8 @@ async def claim(
         update job_runs
            set status = 'pending', started_at = null, completed_at = null, created_at = :now,
                metadata = (metadata - 'error' - 'cleanup_reason' - 'result'
-                           - 'sendEmails' - 'backfillId')
+                           - 'sendEmails' - 'backfillId'
+                           - 'cancelRequested' - 'resultsBackend')
                           || cast(:metadata as jsonb)
                           || jsonb_build_object('attempt', coalesce((metadata->>'attempt')::int, 1) + 1)
          where id = :id
@@ -351,3 +352,80 @@ async def latest_started(db: Executor, *, job_names: Sequence[JobName]) -> dict[
     )
     rows = [_row(mapping) for mapping in result.mappings()]
     return {JobName(row.job_name): row for row in rows}
+
+
+# --- cancel (SPEC 12.5) ------------------------------------------------------------------
+# The monitor marks `metadata.cancelRequested` on a running run and cancels the statement in
+# progress of the run's results transaction, whose backend the aggregator notes in
+# `metadata.resultsBackend` (`{"pid", "applicationName"}`) when it opens it. The aggregator
+# checks the mark between steps and fails the run with `error.type` `cancelled`.
+
+CANCELLABLE_JOBS = (JobName.WEEKLY_EVENTS, JobName.MONTHLY_EVENTS)
+
+
+def results_application_name(run_id: UUID) -> str:
+    """The `application_name` of a run's results transaction (SET LOCAL, so it ends with it):
+    what the cancel checks in pg_stat_activity before it signals a backend."""
+    return f"sportify-run:{run_id}"
+
+
+async def request_cancel(
+    db: Executor, run_id: UUID, *, actor: str, reason: str | None, now: datetime
+) -> JobRunRow | None:
+    """Mark a running weekly or monthly run for cancellation; None when it is not one (the
+    caller tells unknown from not running with `get`). Caller commits."""
+    mark = {"cancelRequested": {"actor": actor, "reason": reason, "at": now.isoformat()}}
+    return await _one(
+        db,
+        f"""
+        update job_runs set metadata = metadata || cast(:mark as jsonb)
+         where id = :id and status = 'running' and job_name = any(:jobs)
+        returning {_COLUMNS}
+        """,
+        id=run_id,
+        mark=json.dumps(mark),
+        jobs=[name.value for name in CANCELLABLE_JOBS],
+    )
+
+
+async def note_results_backend(db: Executor, run_id: UUID, *, pid: int) -> None:
+    """Record the backend of the run's results transaction (the aggregator, in a transaction
+    of its own, right after it opened the results one)."""
+    backend = {"resultsBackend": {"pid": pid, "applicationName": results_application_name(run_id)}}
+    await db.execute(
+        text(
+            "update job_runs set metadata = metadata || cast(:backend as jsonb) "
+            "where id = :id and status = 'running'"
+        ),
+        {"id": run_id, "backend": json.dumps(backend)},
+    )
+
+
+async def cancel_requested(db: Executor, run_id: UUID) -> bool:
+    """Whether the run carries `cancelRequested` (read committed: a statement sees the
+    monitor's committed mark even inside a long transaction)."""
+    result = await db.execute(
+        text("select coalesce(metadata ? 'cancelRequested', false) from job_runs where id = :id"),
+        {"id": run_id},
+    )
+    return bool(result.scalar_one_or_none())
+
+
+async def cancel_results_statement(db: Executor, run: JobRunRow) -> bool:
+    """Cancel the statement in progress of `run`'s results transaction, if one runs now.
+
+    Only a backend whose application_name is still this run's (SET LOCAL in the results
+    transaction, so a pooled connection that has moved on no longer matches) is signalled,
+    in the same statement that checks it. True when a backend was signalled.
+    """
+    backend = run.metadata.get("resultsBackend")
+    if not isinstance(backend, dict) or not isinstance(backend.get("pid"), int):
+        return False
+    result = await db.execute(
+        text(
+            "select pg_cancel_backend(pid) from pg_stat_activity "
+            "where pid = :pid and application_name = :name"
+        ),
+        {"pid": backend["pid"], "name": results_application_name(run.id)},
+    )
+    return any(bool(value) for value in result.scalars())
