@@ -29,7 +29,7 @@ from sportify_common.periods import Period
 from sportify_common.settings import AggregatorSettings
 from sportify_common.tokens import sign_unsubscribe
 from sportify_common.topology import Topology
-from sportify_common.vocabulary import EMAILS_DISABLED
+from sportify_common.vocabulary import ADDRESS_SUPPRESSED, EMAILS_DISABLED
 
 logger = logging.getLogger(__name__)
 
@@ -136,7 +136,7 @@ class SummaryRequester:
                 entries.append(summaries.Skipped(user_id, summaries.SKIP_ALREADY_QUEUED).entry())
                 continue
             if user_id in keys and summaries.address_of(summary.recipient) in suppressed:
-                entries.append(summaries.Skipped(user_id, summaries.SKIP_SUPPRESSED).entry())
+                entries.append(summaries.Skipped(user_id, ADDRESS_SUPPRESSED).entry())
                 continue
             url, headers = self._links(summary, now)
             outcome = summaries.summary_email(

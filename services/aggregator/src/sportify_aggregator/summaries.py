@@ -22,18 +22,12 @@ from sportify_aggregator.templates import render
 from sportify_common.emails.headers import safe_header_value
 from sportify_common.messages import EmailRequested
 from sportify_common.periods import Period, PeriodKind
-from sportify_common.vocabulary import (
-    ACTIVITY_TYPES,
-    ADDRESS_SUPPRESSED,
-    EVALUATED_PERIODS,
-    RANKING_CATEGORIES,
-)
+from sportify_common.vocabulary import ACTIVITY_TYPES, EVALUATED_PERIODS, RANKING_CATEGORIES
 
 SKIP_DISABLED = "email-notifications-disabled"
 SKIP_NO_ADDRESS = "no-email-address"
 SKIP_INVALID_ADDRESS = "invalid-email-address"
 SKIP_ALREADY_QUEUED = "already-queued"
-SKIP_SUPPRESSED = ADDRESS_SUPPRESSED
 
 _ADDRESS = re.compile(r"^[^\s@]+@[^\s@]+$")
 _MAX_ADDRESS = 320
@@ -150,7 +144,6 @@ def _awards(awards: Sequence[Mapping[str, Any]], locale: str) -> list[str]:
 
 def _weekly_goals(goals: Mapping[str, Any], locale: str) -> list[Goal]:
     words = wording.LOCALES[locale]
-    names = words.activities
     exercises = goals.get("exercises") or {}
     points = goals.get("points") or {}
     challenge = goals.get("challenge") or {}
@@ -158,7 +151,8 @@ def _weekly_goals(goals: Mapping[str, Any], locale: str) -> list[Goal]:
     targets = exercises.get("targets") or {}
     if targets:
         listed = ", ".join(
-            f"{names.get(k, k)} {format_number(v, locale)}" for k, v in sorted(targets.items())
+            f"{words.activities.get(k, k)} {format_number(v, locale)}"
+            for k, v in sorted(targets.items())
         )
         label = f"{words.exercise_goals} ({listed})"
         result.append(Goal(label, bool(exercises.get("achieved", False))))
@@ -177,8 +171,7 @@ def _weekly_goals(goals: Mapping[str, Any], locale: str) -> list[Goal]:
 
 def _rankings(rankings: Mapping[str, Any], locale: str) -> dict[str, Any]:
     names = wording.LOCALES[locale].activities
-    glob = rankings.get("global")
-    friends = rankings.get("friends") or {}
+    glob, friends = rankings.get("global"), rankings.get("friends") or {}
     return {
         "global": None
         if glob is None
