@@ -112,19 +112,20 @@ async def list_entries(
         result = await conn.execute(_LIST_ALL, params)
     else:
         result = await conn.execute(_LIST_ACTION, {**params, "action": action})
-    rows = [
-        AuditRow(
-            id=row.id,
-            at=row.at,
-            actor=row.actor,
-            action=row.action,
-            target=row.target,
-            reason=row.reason,
-            details=dict(row.details),
-        )
-        for row in result
-    ]
+    rows = [_audit_row(row) for row in result]
     return Page.of(rows, limit, lambda row: Cursor(row.at, str(row.id)))
+
+
+def _audit_row(row: Any) -> AuditRow:
+    return AuditRow(
+        id=row.id,
+        at=row.at,
+        actor=row.actor,
+        action=row.action,
+        target=row.target,
+        reason=row.reason,
+        details=dict(row.details),
+    )
 
 
 # --- the history of some actions (the scheduler's pause intervals, SPEC 12.1) ----------------
@@ -155,18 +156,7 @@ async def history(
         ),
         {"actions": list(actions), "targets": list(targets), "since": since},
     )
-    return [
-        AuditRow(
-            id=row.id,
-            at=row.at,
-            actor=row.actor,
-            action=row.action,
-            target=row.target,
-            reason=row.reason,
-            details=dict(row.details),
-        )
-        for row in result
-    ]
+    return [_audit_row(row) for row in result]
 
 
 # --- retention (SPEC 4.8) ---------------------------------------------------------------
