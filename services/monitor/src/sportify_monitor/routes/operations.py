@@ -7,11 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from sportify_common.audit import MAX_REASON_LENGTH
 from sportify_monitor import dead_letter_operations, run_cancel
 from sportify_monitor.deps import ActorDep, AdminAuth, MonitorDep
 from sportify_monitor.mail_operations import Operator
-from sportify_monitor.mail_schemas import NoNul
 from sportify_monitor.ops_schemas import (
     MAX_PEEK_LIMIT,
     CancelRequest,
@@ -24,10 +22,9 @@ from sportify_monitor.ops_schemas import (
     ReplayResponse,
 )
 from sportify_monitor.params import parse_uuid
+from sportify_monitor.routes.emails import ReasonParam
 
 router = APIRouter(prefix="/api/admin", tags=["operations"], dependencies=[AdminAuth])
-
-ReasonParam = Annotated[str | None, Query(max_length=MAX_REASON_LENGTH), NoNul]
 
 
 @router.get("/dead-letters", response_model=DeadLetterQueues)
