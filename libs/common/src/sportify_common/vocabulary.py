@@ -37,6 +37,13 @@ class EmailKind(StrEnum):
     against the real summary."""
 
 
+SUMMARY_KINDS: Final = (EmailKind.WEEKLY_SUMMARY, EmailKind.MONTHLY_SUMMARY)
+"""The kinds a user can opt out of (`email_preferences`, SPEC 12.6) and an unsubscribe token names."""
+
+KIND_OPTED_OUT: Final = "kind-opted-out"
+"""The skip reason of a summary whose kind its user opted out of (SPEC 4.3, 12.6)."""
+
+
 class EmailStatus(StrEnum):
     PENDING = "pending"
     RETRYING = "retrying"

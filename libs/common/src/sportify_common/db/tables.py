@@ -38,6 +38,7 @@ from sportify_common.vocabulary import (
     BackfillStatus,
     EmailKind,
     EmailStatus,
+    SUMMARY_KINDS,
     Reprocess,
     SuppressionSource,
     sql_literals,
@@ -284,6 +285,9 @@ class WeeklyResult(SQLModel, table=True):
     activity_totals: dict[str, Any] = _jsonb()
     goals: dict[str, Any] = _jsonb()
     leaderboard_rank: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    streak_weeks: int = Field(
+        default=0, sa_column=Column(Integer, nullable=False, server_default="0")
+    )
     badges_awarded: list[Any] = _jsonb(EMPTY_ARRAY)
     awards_awarded: list[Any] = _jsonb(EMPTY_ARRAY)
     job_run_id: UUID | None = Field(default=None, sa_column=Column(Uuid, nullable=True))
@@ -302,6 +306,12 @@ class MonthlyResult(SQLModel, table=True):
     month_start: datetime = _ts()
     month_end: datetime = _ts()
     total_points: Decimal = _num("0")
+    workouts_count: int = Field(
+        default=0, sa_column=Column(Integer, nullable=False, server_default="0")
+    )
+    active_days: int = Field(
+        default=0, sa_column=Column(Integer, nullable=False, server_default="0")
+    )
     activity_totals: dict[str, Any] = _jsonb()
     rankings: dict[str, Any] = _jsonb()
     challenge: dict[str, Any] = _jsonb()
@@ -378,6 +388,21 @@ class AlertSent(SQLModel, table=True):
     title: str = Field(sa_column=Column(Text, primary_key=True))
     last_sent_at: datetime = _ts()
     count: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default="1"))
+
+
+class EmailPreference(SQLModel, table=True):
+    """A user's choice for one summary kind (SPEC 12.6); no row means enabled."""
+
+    __tablename__ = "email_preferences"
+    __table_args__ = (
+        PrimaryKeyConstraint("user_id", "kind"),
+        CheckConstraint(f"kind in ({sql_literals(SUMMARY_KINDS)})", name="kind"),
+    )
+
+    user_id: UUID = Field(sa_column=Column(Uuid, nullable=False))
+    kind: str = _text()
+    enabled: bool = Field(sa_column=Column(Boolean, nullable=False))
+    updated_at: datetime = _ts(default_now=True)
 
 
 class EmailSuppression(SQLModel, table=True):
