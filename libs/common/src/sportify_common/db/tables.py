@@ -35,10 +35,10 @@ from sportify_common.periods import PeriodKind
 from sportify_common.vocabulary import (
     DUE_EMAIL_STATUSES,
     GOAL_TYPES,
+    SUMMARY_KINDS,
     BackfillStatus,
     EmailKind,
     EmailStatus,
-    SUMMARY_KINDS,
     Reprocess,
     SuppressionSource,
     sql_literals,
