@@ -31,6 +31,7 @@ fmt: install ## format and autofix
 
 test: install services lint ## everything CI runs: lint, unit, integration and e2e tests
 	@scripts/ensure-prometheus.sh
+	@scripts/ensure-packages.sh chromium:chromium chromedriver:chromium-driver spamassassin:spamassassin
 	@$(PYTEST) tests -m "not faults" || { code=$$?; [ $$code -eq 5 ] && echo "pytest ran no test" >&2; exit $$code; }
 
 test-unit: install ## unit tests only (no services needed)
@@ -44,6 +45,7 @@ test-faults: install services ## fault-injection tests (crash, broker and databa
 	@$(PYTEST) tests -m faults || { code=$$?; [ $$code -eq 5 ] && echo "pytest ran no fault test" >&2; exit $$code; }
 
 check-deploy: install ## promtool config/rules/tests and the dashboard check
+	@scripts/ensure-packages.sh amtool:prometheus-alertmanager
 	bash deploy/check.sh
 
 migrate: install services ## apply the migrations to DATABASE_URL
