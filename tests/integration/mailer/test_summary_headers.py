@@ -104,4 +104,5 @@ async def test_a_weekly_summary_carries_list_headers_one_click_and_a_safe_subjec
         assert text_part is not None
         body = text_part.get_content()
         assert APP in body  # the button goes to the app
+        assert not any(c in body for c in BIDI)  # nor in the greeting
         assert f"{OPS}/api/unsubscribe?token=" in body
