@@ -75,6 +75,8 @@ async def test_a_weekly_run_over_http_reaches_the_smtp_sink_once(
     assert set(by_recipient) == {"eve@example.test", "bob@example.test"}
     eve_mail = by_recipient["eve@example.test"]
     assert eve_mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert eve_mail["Auto-Submitted"] == "auto-generated"
+    assert str(eve_mail["List-Id"]).startswith("Sportify weekly summary <weekly-summary.")
     assert str(eve_mail["List-Unsubscribe"]).startswith("<http")
     assert "victim@example.test" not in str(eve_mail["Bcc"] or "")
     assert all("\n" not in str(value) for value in eve_mail.values())
@@ -98,7 +100,14 @@ async def test_a_weekly_run_over_http_reaches_the_smtp_sink_once(
                 text("select email_notifications_enabled from users where id = :id"), {"id": eve}
             )
         ).scalar_one()
-    assert enabled is False
+        preferences = (
+            await conn.execute(
+                text("select kind, enabled from email_preferences where user_id = :id"),
+                {"id": eve},
+            )
+        ).all()
+    assert enabled is True  # one-click stops the token's kind only (SPEC 12.6)
+    assert [tuple(p) for p in preferences] == [("weekly-summary", False)]
 
     forced = await stack.post("/api/events/weekly", force="true")
     forced_body = forced.json()
@@ -106,7 +115,8 @@ async def test_a_weekly_run_over_http_reaches_the_smtp_sink_once(
     assert forced_body["emailSummary"]["queued"] == 0
     assert forced_body["emailSummary"]["skipped"] == {
         "already-queued": 1,
-        "email-notifications-disabled": 2,
+        "email-notifications-disabled": 1,
+        "kind-opted-out": 1,
     }
     await asyncio.sleep(1.0)
     assert len(sink.messages) == 2

@@ -44,6 +44,15 @@ def settings_env(settings: Settings, **extra: str) -> dict[str, str]:
         env["ADMIN_API_TOKEN"] = settings.admin_api_token.get_secret_value()
     if settings.alert_email:
         env["ALERT_EMAIL"] = settings.alert_email
+    if settings.alert_webhook_url:
+        env["ALERT_WEBHOOK_URL"] = settings.alert_webhook_url
+    for name, value in (
+        ("EVENTS_BASE_URL", settings.events_base_url),
+        ("FRONTEND_URL", settings.frontend_url),
+    ):
+        env.pop(name, None)
+        if value:
+            env[name] = value
     return env | extra
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -9,8 +10,12 @@ from typing import Any
 
 
 class WebhookReceiver:
-    def __init__(self) -> None:
+    """Records every body POSTed; answers 500 to the first `fail_first` requests, then 204."""
+
+    def __init__(self, *, fail_first: int = 0) -> None:
         self.bodies: list[dict[str, Any]] = []
+        self.attempts = 0
+        self.fail_first = fail_first
         self._lock = threading.Lock()
         receiver = self
 
@@ -19,8 +24,11 @@ class WebhookReceiver:
                 length = int(self.headers.get("Content-Length", "0"))
                 body = json.loads(self.rfile.read(length) or b"null")
                 with receiver._lock:
-                    receiver.bodies.append(body)
-                self.send_response(204)
+                    receiver.attempts += 1
+                    failing = receiver.attempts <= receiver.fail_first
+                    if not failing:
+                        receiver.bodies.append(body)
+                self.send_response(500 if failing else 204)
                 self.end_headers()
 
             def log_message(self, format: str, *args: Any) -> None:
@@ -45,3 +53,14 @@ class WebhookReceiver:
     def received(self) -> list[dict[str, Any]]:
         with self._lock:
             return list(self.bodies)
+
+    def tries(self) -> int:
+        with self._lock:
+            return self.attempts
+
+    async def wait_for(self, count: int, *, timeout: float = 15.0) -> list[dict[str, Any]]:
+        """The bodies received once there are `count` of them (fails after `timeout`)."""
+        async with asyncio.timeout(timeout):
+            while len(self.received()) < count:  # noqa: ASYNC110 - the server thread fills it
+                await asyncio.sleep(0.02)
+        return self.received()

@@ -16,6 +16,7 @@ from sportify_common.periods import week_of
 from sportify_common.settings import Settings, load_settings
 from tests.integration.aggregator.harness import running_aggregator
 from tests.support.factories import insert_user, insert_workout
+from tests.support.webhook import WebhookReceiver
 
 pytestmark = pytest.mark.integration
 
@@ -97,11 +98,73 @@ async def test_a_failing_evaluation_marks_the_run_failed_alerts_and_announces_it
     assert run["status"] == "failed"
     assert run["metadata"]["error"] == finished["result"]["error"]
     assert alerts[0]["kind"] == "alert"
-    assert alerts[0]["subject"] == "[Sportify Alert] weekly-events failed"
+    assert (
+        alerts[0]["subject"] == "[Sportify Alert] weekly-events failed for the week of 2026-01-05"
+    )
+    assert f"/ops/runs/{finished['jobRunId']}" in alerts[0]["bodyText"]
+    assert f"/api/admin/jobs/{finished['jobRunId']}" in alerts[0]["bodyText"]
+    assert "boom: results are read-only" in alerts[0]["bodyText"]
     assert alerts[0]["recipient"] == "ops@example.test"
     async with engine.connect() as conn:
         written = await conn.execute(text("select count(*) from user_badges"))
         assert written.scalar_one() == 0
+
+
+async def make_weekly_results_fail(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "create function boom() returns trigger language plpgsql as "
+                "$$ begin raise exception 'boom: results are read-only'; end $$"
+            )
+        )
+        await conn.execute(
+            text(
+                "create trigger no_results before insert on weekly_results "
+                "for each row execute function boom()"
+            )
+        )
+
+
+async def test_two_weeks_failing_inside_the_dedup_window_are_two_alerts_on_both_channels(
+    settings: Settings, engine: AsyncEngine
+) -> None:
+    receiver = WebhookReceiver().start()
+    settings = load_settings(
+        **{
+            **settings.model_dump(),
+            "alert_email": "ops@example.test",
+            "alert_webhook_url": receiver.url,
+            "events_base_url": "https://ops.sportify.example",
+        }
+    )
+    first, second, third = (week_of(WEEK + timedelta(weeks=n), settings.zone) for n in range(3))
+    await insert_user(engine)
+    await make_weekly_results_fail(engine)
+
+    try:
+        async with running_aggregator(settings, engine) as harness:
+            runs = [await harness.run(first), await harness.run(second)]
+            await harness.run(first)  # the same week failing again: the same title, not re-sent
+            runs.append(await harness.run(third))
+            alerts = await harness.wait_emails(3)
+            posted = await receiver.wait_for(3)
+    finally:
+        receiver.stop()
+
+    assert [a["subject"] for a in alerts] == [
+        "[Sportify Alert] weekly-events failed for the week of 2026-01-05",
+        "[Sportify Alert] weekly-events failed for the week of 2026-01-12",
+        "[Sportify Alert] weekly-events failed for the week of 2026-01-19",
+    ]
+    assert len(harness.emails) == 3
+    assert sorted(p["title"] for p in posted) == [a["subject"][17:] for a in alerts]
+    by_run = {p["jobRunId"]: p for p in posted}
+    for run in runs:
+        hook = by_run[run["jobRunId"]]
+        assert hook["severity"] == "critical"
+        assert hook["url"] == f"https://ops.sportify.example/ops/runs/{run['jobRunId']}"
+        assert "boom: results are read-only" in hook["text"]
 
 
 async def test_a_run_past_the_timeout_is_failed_with_type_timeout(

@@ -8,9 +8,10 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from sportify_common.email_preferences import opt_out
 from sportify_common.messages import EmailKind
 from sportify_common.settings import Settings
-from sportify_common.vocabulary import EmailStatus
+from sportify_common.vocabulary import KIND_OPTED_OUT, EmailStatus
 from sportify_mailer.app import delivery_config
 from sportify_mailer.circuit import SmtpStage
 from sportify_mailer.delivery import Delivery
@@ -204,6 +205,24 @@ async def test_summary_of_a_user_who_opted_out_after_queueing_is_skipped(
     gone_row = await email_row(engine, gone_id)
     assert (gone_row["status"], gone_row["error"]) == ("skipped", "user-deleted")
     assert (await email_row(engine, send_id))["status"] == "sent"
+    assert len(sink.messages) == 1
+
+
+async def test_a_summary_whose_kind_its_user_opted_out_of_since_is_skipped(
+    engine: AsyncEngine, delivery: Delivery, sink: SmtpSink
+) -> None:
+    user = await insert_user(engine)
+    (weekly,) = await insert_emails(engine, 1, user_id=user)
+    (monthly,) = await insert_emails(engine, 1, user_id=user, kind=EmailKind.MONTHLY_SUMMARY)
+    async with engine.begin() as conn:
+        await opt_out(conn, user, kind=EmailKind.WEEKLY_SUMMARY, now=T0)
+
+    stats = await delivery.drain(25)
+
+    assert (stats.processed, stats.sent, stats.skipped) == (2, 1, 1)
+    row = await email_row(engine, weekly)
+    assert (row["status"], row["error"]) == ("skipped", KIND_OPTED_OUT)
+    assert (await email_row(engine, monthly))["status"] == "sent"
     assert len(sink.messages) == 1
 
 

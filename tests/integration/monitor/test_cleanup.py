@@ -87,7 +87,9 @@ async def test_cleanup_fails_stuck_runs_records_itself_and_raises_one_alert(
     assert record["metadata"]["trigger"] == "http"
     assert alert["kind"] == "alert"
     assert alert["recipient"] == "ops@example.test"
-    assert alert["subject"] == "[Sportify Alert] Stuck jobs cleaned up"
+    assert alert["subject"].startswith(
+        "[Sportify Alert] Stuck jobs cleaned up: weekly-events for the week of"
+    )
     assert str(stuck) in alert["bodyText"]
     assert emails.empty()
 

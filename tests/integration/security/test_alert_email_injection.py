@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from sportify_common.alerts import raise_alert
 from sportify_common.clock import utc_now
+from sportify_common.emails.alert import Alert
 from sportify_common.messages import RoutingKey
 from sportify_common.settings import Settings
 from tests.integration.monitor.conftest import CRON, collector, running_monitor
@@ -49,7 +50,9 @@ async def test_a_hostile_alert_title_and_body_stay_out_of_headers_and_are_escape
         running_monitor(settings, clock=utc_now) as (monitor, _client),
     ):
         queued = await raise_alert(
-            monitor, title=HOSTILE_TITLE, body=f"details{INJECTION}", now=utc_now()
+            monitor,
+            Alert(title=HOSTILE_TITLE, what_happened=f"details{INJECTION}", error=INJECTION),
+            now=utc_now(),
         )
         email = await asyncio.wait_for(emails.get(), timeout=10)
 
@@ -81,6 +84,6 @@ async def test_a_stuck_run_with_a_hostile_job_name_yields_a_safe_cleanup_alert(
 
     assert response.status_code == 200
     assert response.json()["cleaned"] == 1
-    assert email["subject"] == "[Sportify Alert] Stuck jobs cleaned up"
+    assert email["subject"].startswith("[Sportify Alert] Stuck jobs cleaned up: weekly-events")
     assert_header_safe(email)
     assert_html_escaped(email)

@@ -29,6 +29,8 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         "ADMIN_API_TOKEN",
         "SMTP_PORT",
         "DATABASE_URL",
+        "EVENTS_BASE_URL",
+        "FRONTEND_URL",
     ):
         monkeypatch.delenv(name, raising=False)
 
@@ -124,3 +126,62 @@ def test_every_settings_class_of_a_service_is_part_of_settings() -> None:
     for service_class in (SchedulerSettings, AggregatorSettings, MailerSettings, MonitorSettings):
         assert issubclass(Settings, service_class)
         assert set(service_class.model_fields) <= set(Settings.model_fields)
+
+
+@pytest.mark.parametrize("variable", ["EVENTS_BASE_URL", "FRONTEND_URL"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "http://ops.sportify.example",
+        "http://10.0.0.5:8000",
+        "http://localhost.evil.example",
+        "ftp://ops.sportify.example",
+        "https://",
+        "https://ops.sportify.example/?next=x",
+        "https://user:pw@ops.sportify.example",
+    ],
+)
+@pytest.mark.parametrize("service", [AggregatorSettings, MonitorSettings, MailerSettings])
+def test_a_public_url_that_is_not_https_stops_every_service_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch,
+    variable: str,
+    value: str,
+    service: type[AggregatorSettings | MonitorSettings | MailerSettings],
+) -> None:
+    monkeypatch.setenv(variable, value)
+
+    with pytest.raises(SettingsError, match=f"{variable}: .*https"):
+        load_settings_for(service)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["http://localhost:8000", "http://LOCALHOST", "http://127.0.0.1:8000", "http://127.8.9.10",
+     "http://[::1]:8000", "https://ops.sportify.example/base/"],
+)  # fmt: skip
+def test_https_or_a_loopback_host_is_accepted(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("EVENTS_BASE_URL", value)
+
+    assert load_settings_for(MonitorSettings).monitor_base_url == value.rstrip("/")
+
+
+def test_each_public_url_falls_back_to_the_other(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FRONTEND_URL", "https://app.sportify.example")
+    only_frontend = load_settings_for(AggregatorSettings)
+    monkeypatch.setenv("EVENTS_BASE_URL", "https://ops.sportify.example")
+    both = load_settings_for(AggregatorSettings)
+    monkeypatch.delenv("FRONTEND_URL")
+    only_events = load_settings_for(AggregatorSettings)
+    monkeypatch.delenv("EVENTS_BASE_URL")
+    neither = load_settings_for(AggregatorSettings)
+
+    assert (only_frontend.monitor_base_url, only_frontend.button_base_url) == (
+        "https://app.sportify.example",
+        "https://app.sportify.example",
+    )
+    assert (both.monitor_base_url, both.button_base_url) == (
+        "https://ops.sportify.example",
+        "https://app.sportify.example",
+    )
+    assert only_events.button_base_url == "https://ops.sportify.example"
+    assert neither.monitor_base_url == neither.button_base_url == "http://localhost:8000"

@@ -183,3 +183,71 @@ def test_body_lines_stay_within_the_quoted_printable_limit() -> None:
     assert max(len(line) for line in data.split(b"\n")) <= 998
     body = data.split(b"\n\n", 1)[1]
     assert max(len(line) for line in body.split(b"\n") if not line.startswith(b"--")) <= 76
+
+
+# Names as people type them, and as attackers do: accents, emoji, bidi controls, CR/LF, "=?".
+_name = st.lists(
+    st.sampled_from(
+        [
+            *("a", "Z", "ü", "ß", "é", "😀", "名", " ", "=?", "?=", "\r", "\n", "\r\n", ":", "\t"),
+            *("\u202e", "\u2066", "\u2069", "\u200f", "\u061c", "\x85", "\u2028", "Bcc: x@y"),
+        ]
+    ),
+    max_size=30,
+).map("".join)
+_SUBJECTS = ("Deine Woche: 480 Punkte · Platz 1 unter Freunden, {name}", "Your week, {name}")
+_EXPECTED_HEADERS = {
+    "Content-Type", "MIME-Version", "From", "To", "Subject", "Message-ID", "Date",
+    "Auto-Submitted", "List-Id", "List-Unsubscribe", "List-Unsubscribe-Post",
+}  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(name=_name, template=st.sampled_from(_SUBJECTS))
+def test_any_name_in_a_subject_is_encoded_folded_and_read_back_without_defects(
+    name: str, template: str
+) -> None:
+    subject = template.format(name=name)
+    outgoing = compose(_email(subject=subject), sender="Sportify <no-reply@sportify.test>", now=NOW)
+    message = _parsed(outgoing)
+    header_block = outgoing.data.split(b"\n\n", 1)[0].decode("ascii")
+
+    assert set(message.keys()) == _EXPECTED_HEADERS
+    assert not message.defects
+    assert not message["Subject"].defects
+    assert str(message["Subject"]) == safe_header_value(subject)
+    assert not any(c in str(message["Subject"]) for c in "\u202e\u2066\u2069\u200f\u061c")
+    subject_lines = header_block.split("Subject: ", 1)[1].split("\n")
+    folded = [subject_lines[0], *(line for line in subject_lines[1:] if line[:1] in " \t")]
+    assert all(len(line) <= 78 for line in [f"Subject: {folded[0]}", *folded[1:]])
+
+
+def test_a_literal_encoded_word_in_a_subject_reads_back_literally() -> None:
+    subject = "Literal =?utf-8?q?hello?= token"
+
+    message = _parsed(compose(_email(subject=subject), sender="no-reply@sportify.test", now=NOW))
+
+    assert str(message["Subject"]) == subject
+
+
+def test_summaries_carry_their_list_id_and_every_email_is_auto_submitted() -> None:
+    sender = "Sportify <no-reply@mail.sportify.test>"
+    weekly = _parsed(compose(_email(), sender=sender, now=NOW))
+    monthly = _parsed(compose(_email(kind=EmailKind.MONTHLY_SUMMARY), sender=sender, now=NOW))
+    alert = _parsed(compose(_email(kind=EmailKind.ALERT, headers={}), sender=sender, now=NOW))
+    forged = _parsed(
+        compose(
+            _email(headers={"List-Id": "x <evil.test>", "Auto-Submitted": "no"}),
+            sender=sender,
+            now=NOW,
+        )
+    )
+
+    assert weekly["List-Id"] == "Sportify weekly summary <weekly-summary.mail.sportify.test>"
+    assert monthly["List-Id"] == "Sportify monthly summary <monthly-summary.mail.sportify.test>"
+    assert alert["List-Id"] is None
+    assert forged.get_all("List-Id") == [
+        "Sportify weekly summary <weekly-summary.mail.sportify.test>"
+    ]
+    assert forged.get_all("Auto-Submitted") == ["auto-generated"]
+    assert {m["Auto-Submitted"] for m in (weekly, monthly, alert)} == {"auto-generated"}

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 from datetime import tzinfo
 from functools import cached_property
+from ipaddress import ip_address
 from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -134,8 +135,56 @@ class SmtpUserSettings(_Environment):
     smtp_user: str | None = None
 
 
-class AlertSettings(SmtpUserSettings):
-    """Who gets alert emails (ALERT_EMAIL, else SMTP_USER) and how often one title is sent."""
+DEFAULT_BASE_URL = "http://localhost:8000"
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ip_address(host).is_loopback  # 127.0.0.0/8, ::1
+    except ValueError:
+        return False
+
+
+class PublicUrlSettings(_Environment):
+    """Where people reach Sportify (SPEC 9, 4.3): EVENTS_BASE_URL, the monitor's public URL
+    (unsubscribe links, ops console and admin API links in alerts), and FRONTEND_URL, the
+    app's (the summary email's button); each falls back to the other, both unset means the
+    local monitor. Plain http only for a loopback host: a mail client sends RFC 8058 one-click
+    to https URLs only, and a link to a console over http would leak the session."""
+
+    events_base_url: str | None = None
+    frontend_url: str | None = None
+
+    @field_validator("events_base_url", "frontend_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise ValueError("must be an https:// URL with a host")
+        if parts.scheme != "https" and not _is_loopback(parts.hostname):
+            raise ValueError("must be https:// (plain http only for localhost, 127.0.0.0/8 or ::1)")
+        if parts.query or parts.fragment or parts.username or parts.password:
+            raise ValueError("must be a base URL without credentials, query or fragment")
+        return value.rstrip("/")
+
+    @property
+    def monitor_base_url(self) -> str:
+        """The base of unsubscribe links and console links: EVENTS_BASE_URL, else FRONTEND_URL."""
+        return self.events_base_url or self.frontend_url or DEFAULT_BASE_URL
+
+    @property
+    def button_base_url(self) -> str:
+        """The summary email's button: FRONTEND_URL, else EVENTS_BASE_URL."""
+        return self.frontend_url or self.events_base_url or DEFAULT_BASE_URL
+
+
+class AlertSettings(SmtpUserSettings, PublicUrlSettings):
+    """Who gets alert emails (ALERT_EMAIL, else SMTP_USER), how often one title is sent, the
+    webhook that also gets them, and the monitor's URL their links point to."""
 
     alert_email: str | None = None
     alert_dedup_minutes: float = Field(60, ge=0)
@@ -195,21 +244,10 @@ class SchedulerSettings(ServiceSettings, PrefetchSettings, ZoneSettings, Schedul
 
 
 class AggregatorSettings(ServiceSettings, ZoneSettings, AlertSettings, UnsubscribeSettings):
-    base_url: str = Field(
-        "http://localhost:8000", validation_alias=AliasChoices("EVENTS_BASE_URL", "FRONTEND_URL")
-    )
     default_weekly_point_challenge: float = Field(1000, gt=0)
     default_monthly_point_challenge: float = Field(4000, gt=0)
     job_timeout_seconds: float = Field(1800, gt=0)
     events_response_email_results_limit: int = Field(1000, ge=0)
-
-    @field_validator("base_url")
-    @classmethod
-    def _base_url(cls, value: str) -> str:
-        parts = urlsplit(value)
-        if parts.scheme not in {"http", "https"} or not parts.hostname:
-            raise ValueError("must be an http(s):// URL")
-        return value.rstrip("/")
 
 
 class RetentionSettings(_Environment):

@@ -14,12 +14,12 @@ import logging
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlsplit
 
-logger = logging.getLogger(__name__)
+from sportify_common.emails.alert import Severity
 
-Severity = Literal["info", "warning", "critical"]
+logger = logging.getLogger(__name__)
 
 TIMEOUT_SECONDS = 5.0
 ATTEMPTS = 3

@@ -1,8 +1,8 @@
 """Requesting the summary emails of a run (SPEC 4.3): stream, dedupe, render, publish.
 
-Users arrive in chunks; per chunk one query finds keys already in `email_queue` and one the
-addresses on the suppression list (`email_queue_reads`, both indexed), the rest are rendered
-and published in bulk (`publish_many`: persistent, mandatory, confirmed). Memory stays
+Users arrive in chunks; per chunk one query finds the users who opted out of the summary's kind
+(`email_preferences`), one the keys already in `email_queue` and one the addresses on the
+suppression list (`email_queue_reads`, all indexed), the rest are rendered and published in bulk (`publish_many`: persistent, mandatory, confirmed). Memory stays
 bounded by the chunk.
 """
 
@@ -12,7 +12,7 @@ import asyncio
 import logging
 from collections import Counter
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from faststream.rabbit import RabbitBroker
@@ -21,15 +21,22 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sportify_aggregator import summaries
 from sportify_aggregator.records import Summary
 from sportify_common.broker import publish_many
+from sportify_common.email_preferences import opted_out_users
 from sportify_common.email_queue_reads import queued_idempotency_keys, suppressed_addresses
-from sportify_common.emails.headers import list_unsubscribe_headers
+from sportify_common.emails.headers import clean_display_name, list_unsubscribe_headers
 from sportify_common.job_results import EmailResult, EmailSummary
 from sportify_common.messages import EmailRequested, RoutingKey
 from sportify_common.periods import Period
 from sportify_common.settings import AggregatorSettings
 from sportify_common.tokens import sign_unsubscribe
 from sportify_common.topology import Topology
-from sportify_common.vocabulary import ADDRESS_SUPPRESSED, EMAILS_DISABLED
+from sportify_common.vocabulary import (
+    ADDRESS_SUPPRESSED,
+    EMAILS_DISABLED,
+    EVALUATED_PERIODS,
+    KIND_OPTED_OUT,
+    EmailKind,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -78,8 +85,11 @@ class SummaryRequester:
     topology: Topology
     settings: AggregatorSettings
 
-    def links(self, summary: Summary, now: datetime) -> tuple[str | None, dict[str, str]]:
-        """The summary's unsubscribe URL and List-Unsubscribe headers (none without a secret)."""
+    def links(
+        self, summary: Summary, kind: EmailKind, now: datetime
+    ) -> tuple[str | None, dict[str, str]]:
+        """The unsubscribe link of `kind` on the monitor's public URL, and its RFC 8058 pair
+        (none without a secret)."""
         secret = self.settings.token_secret
         if secret is None:
             return None, {}
@@ -87,8 +97,9 @@ class SummaryRequester:
             summary.recipient.user_id,
             secret.get_secret_value(),
             expires_at=now + UNSUBSCRIBE_TOKEN_LIFETIME,
+            kind=kind,
         )
-        url = f"{self.settings.base_url}/api/unsubscribe?token={token}"
+        url = f"{self.settings.monitor_base_url}/api/unsubscribe?token={token}"
         return url, list_unsubscribe_headers(url)
 
     async def request_all(
@@ -126,24 +137,29 @@ class SummaryRequester:
         addresses = {
             summaries.address_of(s.recipient) for s in batch if s.recipient.user_id in keys
         }
+        kind = EVALUATED_PERIODS[period.kind].email_kind
         async with self.engine.connect() as conn:
+            opted_out = await opted_out_users(conn, keys.keys(), kind=kind)
             existing = await queued_idempotency_keys(conn, list(keys.values()))
             suppressed = await suppressed_addresses(conn, addresses, now=now)
         entries: list[dict[str, str]] = []
         emails: list[EmailRequested] = []
         for summary in batch:
             user_id = summary.recipient.user_id
+            if user_id in opted_out:
+                entries.append(summaries.Skipped(user_id, KIND_OPTED_OUT).entry())
+                continue
             if keys.get(user_id) in existing:
                 entries.append(summaries.Skipped(user_id, summaries.SKIP_ALREADY_QUEUED).entry())
                 continue
             if user_id in keys and summaries.address_of(summary.recipient) in suppressed:
                 entries.append(summaries.Skipped(user_id, ADDRESS_SUPPRESSED).entry())
                 continue
-            url, headers = self.links(summary, now)
+            url, headers = self.links(summary, kind, now)
             outcome = summaries.summary_email(
-                summary,
+                with_clean_name(summary),
                 period,
-                base_url=self.settings.base_url,
+                base_url=self.settings.button_base_url,
                 unsubscribe_url=url,
                 headers=headers,
             )
@@ -153,3 +169,12 @@ class SummaryRequester:
                 emails.append(outcome)
                 entries.append(summaries.queued_entry(user_id))
         return entries, emails
+
+
+def with_clean_name(summary: Summary) -> Summary:
+    """The summary with its reader's display name as an email may show it (no bidi controls)."""
+    name = summary.recipient.display_name
+    clean = clean_display_name(name)
+    if clean == name:
+        return summary
+    return replace(summary, recipient=replace(summary.recipient, display_name=clean))

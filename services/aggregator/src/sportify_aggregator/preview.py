@@ -22,14 +22,15 @@ from sqlalchemy.pool import NullPool
 
 from sportify_aggregator import summaries
 from sportify_aggregator.evaluation import EVALUATORS, Evaluator, Runtime, period_run, run_steps
-from sportify_aggregator.mailing import SummaryRequester
+from sportify_aggregator.mailing import SummaryRequester, with_clean_name
 from sportify_aggregator.records import Summary
 from sportify_aggregator.sql import monthly, prepare, results, shadow
+from sportify_common.email_preferences import opted_out_users
 from sportify_common.email_queue_reads import suppressed_addresses
 from sportify_common.messages import PreviewAnswer, PreviewRequested
 from sportify_common.periods import Period, PeriodError, PeriodKind, period_from_bounds, to_wire
 from sportify_common.settings import AggregatorSettings
-from sportify_common.vocabulary import ADDRESS_SUPPRESSED, EVALUATED_PERIODS
+from sportify_common.vocabulary import ADDRESS_SUPPRESSED, EVALUATED_PERIODS, KIND_OPTED_OUT
 
 logger = logging.getLogger("sportify.aggregator.preview")
 
@@ -103,16 +104,13 @@ async def _preview(
         await run_steps(conn, run, steps)
         row = await results.user_result_row(conn, period, user_id)
         summary = await results.user_summary(conn, period, user_id)
-        suppressed = bool(
-            summary is not None
-            and await suppressed_addresses(conn, {summaries.address_of(summary.recipient)}, now=now)
-        )
+        skip = None if summary is None else await _list_skip(conn, summary, period, now)
     if row is None or summary is None:
         return _error("not-found", f"user {user_id} has no results for {period.label}")
     return PreviewAnswer(
         status="ok",
         result=_camel_row(row),
-        email=_email(rt, summary, period, now, suppressed=suppressed),
+        email=_email(rt, summary, period, now, skip=skip),
     )
 
 
@@ -126,17 +124,32 @@ async def _rolled_back(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
             await transaction.rollback()
 
 
+async def _list_skip(
+    conn: AsyncConnection, summary: Summary, period: Period, now: datetime
+) -> str | None:
+    """Why the run would skip the user by its lists: the kind opted out, the address
+    suppressed (an email already queued for the period is not looked at)."""
+    kind = EVALUATED_PERIODS[period.kind].email_kind
+    user_id = summary.recipient.user_id
+    if await opted_out_users(conn, [user_id], kind=kind):
+        return KIND_OPTED_OUT
+    if await suppressed_addresses(conn, {summaries.address_of(summary.recipient)}, now=now):
+        return ADDRESS_SUPPRESSED
+    return None
+
+
 def _email(
-    rt: Runtime, summary: Summary, period: Period, now: datetime, *, suppressed: bool
+    rt: Runtime, summary: Summary, period: Period, now: datetime, *, skip: str | None
 ) -> dict[str, Any]:
-    """The summary email as the run would render it, and whether (and why) the run would skip
-    it; an email already queued for the period is not looked at (the run would skip it then)."""
+    """The summary email as the run would render it, and whether (and why) the run would
+    skip it."""
     requester = SummaryRequester(rt.engine, rt.broker, rt.topology, rt.settings)
-    url, headers = requester.links(summary, now)
-    fields = summaries.rendered_fields(summary, period, rt.settings.base_url, url, headers)
-    reason = summaries.skip_reason(summary.recipient)
-    if reason is None and suppressed:
-        reason = ADDRESS_SUPPRESSED
+    kind = EVALUATED_PERIODS[period.kind].email_kind
+    url, headers = requester.links(summary, kind, now)
+    fields = summaries.rendered_fields(
+        with_clean_name(summary), period, rt.settings.button_base_url, url, headers
+    )
+    reason = summaries.skip_reason(summary.recipient) or skip
     return {
         "kind": EVALUATED_PERIODS[period.kind].email_kind.value,
         "recipient": summaries.address_of(summary.recipient) or None,

@@ -26,11 +26,13 @@ from sportify_aggregator.evaluation import (
 from sportify_common.alerts import raise_alert
 from sportify_common.broker import publish
 from sportify_common.consumers import dead_letter
+from sportify_common.emails.alert import Alert, period_phrase
 from sportify_common.job_results import FailedResult, JobError, JobResult, stored_result
 from sportify_common.jobs import queries as jobs
 from sportify_common.jobs.names import JobStatus
 from sportify_common.messages import JobFinished, PeriodClosed, RoutingKey
 from sportify_common.periods import Period, PeriodError, period_from_bounds
+from sportify_common.vocabulary import EVALUATED_BY_JOB
 
 logger = logging.getLogger(__name__)
 
@@ -154,14 +156,35 @@ async def _failed(
     if not alert:
         return
     try:
-        await raise_alert(
-            rt,
-            title=f"{job} failed",
-            body=f"Run {msg.job_run_id} for {period.label} failed: {error_type}: {message}",
-            now=rt.clock(),
-        )
+        await raise_alert(rt, _failure_alert(msg, period, error_type, message), now=rt.clock())
     except Exception:
         logger.exception("could not raise the alert for failed run %s", msg.job_run_id)
+
+
+def _failure_alert(msg: PeriodClosed, period: Period, error_type: str, message: str) -> Alert:
+    """The title names the job and its period: another period's failure is another alert."""
+    job = msg.job_name.value
+    phrase = period_phrase(period)
+    if error_type == "timeout":
+        what = f"The {job} run for {phrase} ran longer than JOB_TIMEOUT_SECONDS and was stopped."
+    else:
+        what = f"The {job} run for {phrase} failed."
+    param = EVALUATED_BY_JOB[msg.job_name].query_param
+    return Alert(
+        title=f"{job} failed for {phrase}",
+        what_happened=(
+            f"{what} The run is marked failed. Its results are written in one transaction, so "
+            "a failure before that commit leaves the period as it was; summaries requested "
+            "before a later failure stay requested (a re-run never doubles them)."
+        ),
+        error=f"{error_type}: {message}",
+        severity="critical",
+        job_run_id=msg.job_run_id,
+        hints=(
+            f"run it again once the cause is fixed: POST /api/events/{period.kind.value}"
+            f"?{param}={period.label} (a failed run is simply run again)",
+        ),
+    )
 
 
 # --- cancel (SPEC 12.5) ------------------------------------------------------------------

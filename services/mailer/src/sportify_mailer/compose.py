@@ -1,7 +1,11 @@
 """The wire form of a queued email: RFC 5322 bytes plus its envelope. Pure.
 
-Every header value passes through `safe_header_value` (no CR/LF or other control characters)
-and non-ASCII values are RFC 2047-encoded, so nothing from a row can inject a header.
+Every header value passes through `safe_header_value` (no CR/LF or other control characters,
+no bidi formatting) and a value that is not ASCII or holds `=?` (which a reader would take for
+an encoded word) is RFC 2047-encoded and folded at 78 characters, so nothing from a row can
+inject a header or be read back as other text. Every email is `Auto-Submitted:
+auto-generated` (RFC 3834: no vacation replies); a summary carries its kind's `List-Id`
+(RFC 2919) under SMTP_FROM's domain.
 The message always has the same shape (multipart/alternative: a text/plain and a text/html
 part, both UTF-8 quoted-printable), so it is written out directly: header lines as they are,
 bodies through binascii's C quoted-printable encoder, at a fraction of the stdlib generator's
@@ -19,7 +23,7 @@ from datetime import datetime
 from email.header import Header
 from email.utils import format_datetime, formataddr, parseaddr
 
-from sportify_common.emails.headers import safe_header_value
+from sportify_common.emails.headers import list_id, safe_header_value
 from sportify_mailer.records import DueEmail
 
 _HEADER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,75}")
@@ -29,10 +33,12 @@ _RESERVED = frozenset(
     {
         "from", "to", "subject", "message-id", "date", "mime-version", "content-type",
         "content-transfer-encoding", "cc", "bcc", "sender", "reply-to", "return-path",
+        "auto-submitted", "list-id",
     }
 )  # fmt: skip
 
 _LINE_BREAKS = re.compile(r"\r\n?")
+_MAX_LINE = 78
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,9 +72,15 @@ def message_id(email_id: object, domain: str) -> str:
     return f"<{email_id}@{domain}>"
 
 
-def _encoded(value: str) -> str:
+def _encoded(value: str, name: str, *, text: bool = True) -> str:
+    """`value` as the text of header `name`: plain ASCII as it is; otherwise encoded words,
+    folded so that no line (the first counting `name: `) passes 78 characters. In a `text`
+    header (not an address) ASCII holding `=?` is encoded too, so it reads back literally."""
     clean = safe_header_value(value)
-    return clean if clean.isascii() else Header(clean, "utf-8").encode()
+    if clean.isascii() and not (text and "=?" in clean):
+        return clean
+    header = Header(clean, "utf-8", header_name=name or None)
+    return header.encode(linesep="\n", maxlinelen=_MAX_LINE)
 
 
 def _from_header(sender: str) -> str:
@@ -76,7 +88,9 @@ def _from_header(sender: str) -> str:
     local, at, domain = address.rpartition("@")
     if at:
         address = f"{local}@{_ascii_domain(domain) or domain}"
-    return _encoded(formataddr((name, address), charset="utf-8") if name else address)
+    # formataddr has already encoded a non-ASCII name: encode only what is left non-ASCII.
+    value = formataddr((name, address), charset="utf-8") if name else address
+    return _encoded(value, "From", text=False)
 
 
 def _text_part(body: str, subtype: str, boundary: str) -> str:
@@ -108,15 +122,19 @@ def compose(email: DueEmail, *, sender: str, now: datetime) -> OutgoingEmail:
         ("Content-Type", f'multipart/alternative; boundary="{boundary}"'),
         ("MIME-Version", "1.0"),
         ("From", from_header),
-        ("To", _encoded(recipient)),
-        ("Subject", _encoded(email.subject)),
+        ("To", _encoded(recipient, "To", text=False)),
+        ("Subject", _encoded(email.subject, "Subject")),
         ("Message-ID", mid),
         ("Date", format_datetime(now)),
+        ("Auto-Submitted", "auto-generated"),
     ]
+    list_header = list_id(email.kind, domain)
+    if list_header is not None:
+        headers.append(("List-Id", list_header))
     # No folding of ASCII values: each is capped by safe_header_value far below the 998-octet
     # line limit, and an unfolded List-Unsubscribe URL is what one-click clients parse best.
     headers.extend(
-        (name, _encoded(str(value)))
+        (name, _encoded(str(value), name))
         for name, value in sorted(email.headers.items())
         if _HEADER_NAME.fullmatch(name) and name.lower() not in _RESERVED
     )

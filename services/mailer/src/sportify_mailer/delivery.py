@@ -144,6 +144,7 @@ class Delivery:
             deleted=email.user_deleted,
             suppressed=email.suppressed,
             is_alert=email.kind == EmailKind.ALERT,
+            kind_opted_out=email.kind_opted_out,
         )
         if reason is not None:
             return skipped(email.attempts, reason)

@@ -79,6 +79,8 @@ _DUE_COLUMNS = """
     u.id is not null as user_exists,
     coalesce(u.email_notifications_enabled, false) as notifications_enabled,
     u.deleted_at is not null as user_deleted,
+    exists(select 1 from email_preferences p
+            where p.user_id = e.user_id and p.kind = e.kind and not p.enabled) as kind_opted_out,
     exists(select 1 from email_suppressions s
             where s.address = lower(e.recipient)
               and (s.expires_at is null or s.expires_at > :now)) as suppressed
@@ -123,6 +125,7 @@ def _due(row: Any) -> DueEmail:
         user_exists=row.user_exists,
         notifications_enabled=row.notifications_enabled,
         user_deleted=row.user_deleted,
+        kind_opted_out=row.kind_opted_out,
         suppressed=row.suppressed,
     )
 

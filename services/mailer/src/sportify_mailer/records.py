@@ -28,6 +28,8 @@ class DueEmail:
     user_exists: bool = False
     notifications_enabled: bool = False
     user_deleted: bool = False
+    kind_opted_out: bool = False
+    """Its user opted out of its kind (`email_preferences`, SPEC 12.6) since it was queued."""
     suppressed: bool = False
     """The recipient is on `email_suppressions` with an entry that has not expired."""
 

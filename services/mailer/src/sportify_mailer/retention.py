@@ -47,6 +47,7 @@ from sportify_common import audit
 from sportify_common.alerts import raise_alert
 from sportify_common.broker import publish
 from sportify_common.consumers import dead_letter
+from sportify_common.emails.alert import Alert
 from sportify_common.job_results import FailedResult, JobError, JobResult, RetentionResult
 from sportify_common.jobs import queries as jobs
 from sportify_common.jobs.names import JobName, JobStatus
@@ -297,12 +298,13 @@ class RetentionJob:
         error = JobError(type=error_type, message=message[:2000])
         await self._announce(run_id, JobStatus.FAILED, FailedResult(job_run_id=run_id, error=error))
         try:
-            await raise_alert(
-                context,
+            alert = Alert(
                 title=f"{JOB} failed for the run of {scheduled_for:%Y-%m-%d %H:%M} UTC",
-                body=f"Retention run {run_id} failed: {error_type}: {message}",
-                now=context.clock(),
+                what_happened=f"The retention run {run_id} failed; nothing more was deleted.",
+                error=f"{error_type}: {message}",
+                job_run_id=run_id,
             )
+            await raise_alert(context, alert, now=context.clock())
         except Exception:
             logger.exception("could not raise the alert for failed retention run %s", run_id)
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sportify_common.vocabulary import ADDRESS_SUPPRESSED, EmailStatus
+from sportify_common.vocabulary import ADDRESS_SUPPRESSED, KIND_OPTED_OUT, EmailStatus
 from sportify_mailer.circuit import SmtpStage, is_server_failure
 
 Rng = Callable[[], float]
@@ -151,14 +151,18 @@ def skip_reason(
     deleted: bool,
     suppressed: bool = False,
     is_alert: bool = False,
+    kind_opted_out: bool = False,
 ) -> str | None:
-    """Why an email must not be sent any more (its user opted out or is gone, or its address
-    is on the suppression list), else None. Alerts are never suppressed."""
+    """Why an email must not be sent any more (its user opted out of email or of its kind or
+    is gone, or its address is on the suppression list), else None. Alerts are never
+    suppressed."""
     if has_user:
         if not user_exists or deleted:
             return "user-deleted"
         if not notifications_enabled:
             return "email-notifications-disabled"
+        if kind_opted_out:
+            return KIND_OPTED_OUT
     if suppressed and not is_alert:
         return ADDRESS_SUPPRESSED
     return None

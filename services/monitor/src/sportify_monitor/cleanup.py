@@ -141,11 +141,16 @@ async def _announce(monitor: Monitor, run_id: UUID, cleaned: list[JobRunRow]) ->
     settings = monitor.settings
     if cleaned:
         now = monitor.clock()
-        title, body = stuck_jobs_alert(
-            cleaned, threshold_minutes=settings.stuck_job_threshold_minutes, now=now
+        alert = stuck_jobs_alert(
+            cleaned,
+            threshold_minutes=settings.stuck_job_threshold_minutes,
+            now=now,
+            zone=settings.zone,
+            base_url=settings.monitor_base_url,
+            cleanup_run_id=run_id,
         )
         try:
-            await raise_alert(monitor, title=title, body=body, now=now)
+            await raise_alert(monitor, alert, now=now)
         except Exception:
             logger.exception("cleanup run %s: could not raise the stuck-jobs alert", run_id)
     finished = JobFinished(

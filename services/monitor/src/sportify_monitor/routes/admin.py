@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from sportify_common.alerts import raise_alert
 from sportify_common.jobs.names import JobName, JobStatus, Trigger
 from sportify_monitor import monitoring
-from sportify_monitor.alerts import TEST_ALERT_TITLE, sample_alert_body
+from sportify_monitor.alerts import sample_alert
 from sportify_monitor.deps import AdminAuth, MonitorDep
 from sportify_monitor.errors import ApiError
 from sportify_monitor.params import parse_uuid
@@ -66,9 +66,8 @@ async def cleanup_jobs(monitor: MonitorDep) -> CleanupResponse:
 @router.post("/monitoring/test-alert", response_model=AlertTestResponse)
 async def test_alert(monitor: MonitorDep) -> AlertTestResponse:
     now = monitor.clock()
-    if not monitor.settings.alert_recipient:
+    settings = monitor.settings
+    if not settings.alert_recipient and not settings.alert_webhook_url:
         return AlertTestResponse(queued=False, reason="no-alert-recipient")
-    queued = await raise_alert(
-        monitor, title=TEST_ALERT_TITLE, body=sample_alert_body(now), now=now
-    )
+    queued = await raise_alert(monitor, sample_alert(now), now=now)
     return AlertTestResponse(queued=queued, reason=None if queued else "deduplicated")
