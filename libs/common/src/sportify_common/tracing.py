@@ -2,7 +2,8 @@
 
 `configure_tracing(service)` installs a TracerProvider exporting over OTLP HTTP (batched)
 when `OTEL_EXPORTER_OTLP_ENDPOINT` is set; the standard `OTEL_*` variables apply (service
-name, resource attributes, batch delays, headers). Without it nothing is installed: the API's
+name, resource attributes, batch delays, headers; `OTEL_TRACES_EXPORTER` otlp, console or
+none, the last recording spans without sending them anywhere). Without it nothing is installed: the API's
 no-op tracer hands out non-recording spans, nothing is injected into messages, and FastStream's
 telemetry middleware is not added to the broker (`tracing_enabled`).
 
@@ -15,7 +16,7 @@ the two always agree, whatever `OTEL_PROPAGATORS` says.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,13 +24,19 @@ from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.propagators.textmap import Getter
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import (
+    BatchSpanProcessor,
+    ConsoleSpanExporter,
+    SpanExporter,
+    SpanExportResult,
+)
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from sportify_common.settings import SettingsError
 
 ENDPOINT_VARIABLE = "OTEL_EXPORTER_OTLP_ENDPOINT"
+EXPORTER_VARIABLE = "OTEL_TRACES_EXPORTER"
 TRACEPARENT = "traceparent"
 
 tracer = trace.get_tracer("sportify")
@@ -51,14 +58,33 @@ def configure_tracing(service: str) -> TracerProvider | None:
             f"{ENDPOINT_VARIABLE} must be an http(s) URL such as http://jaeger:4318, "
             f"got {endpoint[:80]!r}"
         )
+    name = os.environ.get("OTEL_SERVICE_NAME", "").strip() or f"sportify-{service}"
+    provider = TracerProvider(resource=Resource.create({SERVICE_NAME: name}))
+    provider.add_span_processor(BatchSpanProcessor(_exporter()))
+    install(provider)
+    return provider
+
+
+class DiscardingExporter(SpanExporter):
+    """`OTEL_TRACES_EXPORTER=none`: spans are recorded and batched, then dropped (what the
+    benchmarks measure as the cost of tracing itself)."""
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        return SpanExportResult.SUCCESS
+
+
+def _exporter() -> SpanExporter:
+    choice = os.environ.get(EXPORTER_VARIABLE, "").strip().lower() or "otlp"
+    if choice == "none":
+        return DiscardingExporter()
+    if choice == "console":
+        return ConsoleSpanExporter()
+    if choice != "otlp":
+        raise SettingsError(f"{EXPORTER_VARIABLE} must be otlp, console or none, got {choice!r}")
     # Imported here: the exporter (and its HTTP client) is only needed when tracing is on.
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-    name = os.environ.get("OTEL_SERVICE_NAME", "").strip() or f"sportify-{service}"
-    provider = TracerProvider(resource=Resource.create({SERVICE_NAME: name}))
-    provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
-    install(provider)
-    return provider
+    return OTLPSpanExporter()
 
 
 def install(provider: TracerProvider) -> None:
