@@ -87,7 +87,7 @@ async def test_a_weekly_run_is_one_trace_from_the_trigger_to_each_smtp_send(
         receiver.stop()
 
     run = _run_trace(spans)
-    print(f"\ntrace {run[0].trace_id}:\n{span_tree(run)}")
+    print(f"\ntrace {run[0].trace_id}:\n{span_tree(run)}")  # noqa: T201 - the tree, with -s
     ids = {s.span_id for s in run}
     roots = [s for s in run if s.parent_span_id == ""]
     assert [s.name for s in roots] == ["POST /api/events/weekly"]  # FastAPI's own server span

@@ -38,19 +38,19 @@ def decode(request: ExportTraceServiceRequest) -> list[ReceivedSpan]:
     for resource_spans in request.resource_spans:
         resource = {a.key: _value(a.value) for a in resource_spans.resource.attributes}
         for scope_spans in resource_spans.scope_spans:
-            for span in scope_spans.spans:
-                spans.append(
-                    ReceivedSpan(
-                        service=str(resource.get("service.name", "")),
-                        name=span.name,
-                        kind=span.kind,
-                        trace_id=span.trace_id.hex(),
-                        span_id=span.span_id.hex(),
-                        parent_span_id=span.parent_span_id.hex(),
-                        start_ns=span.start_time_unix_nano,
-                        attributes={a.key: _value(a.value) for a in span.attributes},
-                    )
+            spans.extend(
+                ReceivedSpan(
+                    service=str(resource.get("service.name", "")),
+                    name=span.name,
+                    kind=span.kind,
+                    trace_id=span.trace_id.hex(),
+                    span_id=span.span_id.hex(),
+                    parent_span_id=span.parent_span_id.hex(),
+                    start_ns=span.start_time_unix_nano,
+                    attributes={a.key: _value(a.value) for a in span.attributes},
                 )
+                for span in scope_spans.spans
+            )
     return spans
 
 
