@@ -21,6 +21,10 @@ The failure policy is the one of `sportify_common.consumers`, message by message
   are in memory. Shutdown stops consuming first, then writes and acknowledges what was
   already delivered. Redelivery is harmless: the idempotency key makes a second insert a
   no-op.
+- Tracing (SPEC 14): the batch's messages are grouped by their `traceparent` header (the
+  aggregator's `publish email.requested` span of their batch); each group gets a CONSUMER
+  span `store email.requested` under it, and its stored ids are handed on with that span's
+  context, so each `smtp send` belongs to the run's trace.
 """
 
 from __future__ import annotations
