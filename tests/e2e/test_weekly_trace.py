@@ -168,3 +168,51 @@ async def test_without_an_endpoint_a_weekly_run_exports_nothing(
     finally:
         receiver.stop()
     assert "trace_id=" not in stack.log("aggregator")
+
+
+async def test_a_scheduled_weekly_run_is_one_trace_from_its_slot_to_each_smtp_send(
+    settings: Settings,
+    engine: AsyncEngine,
+    sink: SmtpSink,
+    service_stack: Callable[[dict[str, str]], ServiceStack],
+) -> None:
+    settings = _sink_settings(settings, sink)
+    await _three_users(engine, settings)
+    receiver = OtlpReceiver().start()
+
+    def weekly_trace(spans: list[ReceivedSpan]) -> list[ReceivedSpan]:
+        roots = [s for s in spans if s.name == "scheduled weekly-events"]
+        return [s for s in spans if roots and s.trace_id == roots[0].trace_id]
+
+    def complete(spans: list[ReceivedSpan]) -> bool:
+        return sum(s.name == "smtp send" for s in weekly_trace(spans)) == 3
+
+    try:
+        # On start the scheduler catches up the week that closed last (a CATCH_UP slot).
+        stack = service_stack(
+            settings_env(
+                settings,
+                OTEL_EXPORTER_OTLP_ENDPOINT=receiver.endpoint,
+                OTEL_BSP_SCHEDULE_DELAY="100",
+                SCHEDULER_CATCH_UP_PERIODS="1",
+            )
+        )
+        for service in SERVICES:
+            stack.start(service)
+        await stack.wait_ready(timeout=180)
+        stack.start("scheduler")
+        spans = await asyncio.to_thread(receiver.wait_for, complete, 180)
+    finally:
+        receiver.stop()
+
+    run = weekly_trace(spans)
+    print(f"\ntrace {run[0].trace_id}:\n{span_tree(run)}")  # noqa: T201 - the tree, with -s
+    ids = {s.span_id for s in run}
+    roots = [s for s in run if s.parent_span_id == ""]
+    assert [(s.name, s.service) for s in roots] == [
+        ("scheduled weekly-events", "sportify-scheduler")
+    ]
+    assert roots[0].attributes["sportify.trigger"] == "catch-up"
+    assert [s.name for s in run if s is not roots[0] and s.parent_span_id not in ids] == []
+    names = {s.name for s in run}
+    assert {"claim weekly-events", "results weekly-events", "store email.requested"} <= names

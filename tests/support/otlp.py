@@ -25,6 +25,7 @@ class ReceivedSpan:
     span_id: str
     parent_span_id: str
     start_ns: int
+    end_ns: int
     attributes: dict[str, Any]
 
 
@@ -47,6 +48,7 @@ def decode(request: ExportTraceServiceRequest) -> list[ReceivedSpan]:
                     span_id=span.span_id.hex(),
                     parent_span_id=span.parent_span_id.hex(),
                     start_ns=span.start_time_unix_nano,
+                    end_ns=span.end_time_unix_nano,
                     attributes={a.key: _value(a.value) for a in span.attributes},
                 )
                 for span in scope_spans.spans
@@ -121,7 +123,8 @@ class OtlpReceiver:
 
 
 def span_tree(spans: list[ReceivedSpan]) -> str:
-    """The spans as an indented tree (children in start order), one line each."""
+    """The spans as an indented tree (children in start order), one line each: name,
+    service, duration."""
     children: dict[str, list[ReceivedSpan]] = {}
     ids = {s.span_id for s in spans}
     roots = [s for s in spans if not s.parent_span_id or s.parent_span_id not in ids]
@@ -130,7 +133,8 @@ def span_tree(spans: list[ReceivedSpan]) -> str:
     lines: list[str] = []
 
     def walk(span: ReceivedSpan, depth: int) -> None:
-        lines.append(f"{'  ' * depth}{span.name}  [{span.service}]")
+        took = (span.end_ns - span.start_ns) / 1e6
+        lines.append(f"{'  ' * depth}{span.name}  [{span.service}] {took:.1f} ms")
         for child in sorted(children.get(span.span_id, []), key=lambda s: s.start_ns):
             walk(child, depth + 1)
 
