@@ -111,7 +111,12 @@ class RequestedEmailConsumer(BatchConsumer):
         for span, _ in spans.values():
             span.end()
         await self.settle(valid[-1][0].ack(multiple=True))
-        if inserted and self._on_stored is not None:
+        if not inserted or self._on_stored is None:
+            return
+        if len(spans) == 1:  # the usual case, and always with tracing off
+            [(_, context)] = spans.values()
+            self._on_stored([email_id for email_id, _ in inserted], context)
+        else:
             traceparent_of = {
                 email.idempotency_key: message.headers.get(TRACEPARENT) for message, email in valid
             }
