@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -171,6 +172,7 @@ async def run(
     reuse: str | None,
     history: int,
     targets: dict[str, float],
+    tracing: bool = False,
 ) -> None:
     now = utc_now()
     period = latest_closed(kind, now, load_settings().zone)
@@ -194,7 +196,9 @@ async def run(
         bare = await timed_sql(url, BARE_AGGREGATION, period.start, period.end)
 
         with smtp_sink_process() as smtp_port:
-            env = stack_env(url, SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp_port))
+            env = stack_env(
+                url, SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp_port), **tracing_env(tracing)
+            )
             status, body, triggered, answered, stored, aggregator_mb, mailer_mb = await _measure(
                 kind, period.label, url, env, eligible
             )
@@ -206,7 +210,8 @@ async def run(
     timings = json.loads(metadata or "{}").get("timings", {})
     results_s = timings.get("resultsSeconds")
     report(
-        f"{kind.value} evaluation, {user_count} users, {activities} activities (HTTP {status})",
+        f"{kind.value} evaluation, {user_count} users, {activities} activities (HTTP {status})"
+        + (", tracing on (no-op exporter)" if tracing else ""),
         [
             ("bare SQL aggregation", f"{bare:.2f} s", "baseline"),
             (
@@ -269,6 +274,12 @@ def main(kind: PeriodKind, whole_target: float) -> None:
         metavar="N",
         help="first store results of the N periods before the evaluated one for every user",
     )
+    parser.add_argument(
+        "--tracing",
+        action="store_true",
+        default=os.environ.get("BENCH_TRACING") == "1",
+        help="trace the services (spans recorded and batched, exported nowhere; BENCH_TRACING=1)",
+    )
     args = parser.parse_args()
     asyncio.run(
         run(
@@ -278,5 +289,16 @@ def main(kind: PeriodKind, whole_target: float) -> None:
             args.reuse,
             args.history,
             {"whole": whole_target, "memory": 500},
+            tracing=args.tracing,
         )
     )
+
+
+def tracing_env(tracing: bool) -> dict[str, str]:
+    """The services' environment for tracing on a no-op exporter (SPEC 14's overhead figure):
+    the provider, the spans and the context in every message as in production, but
+    `OTEL_TRACES_EXPORTER=none` drops each batch instead of sending it (the endpoint is never
+    contacted). Off: no OTEL_* at all."""
+    if not tracing:
+        return {"OTEL_EXPORTER_OTLP_ENDPOINT": "", "OTEL_TRACES_EXPORTER": ""}
+    return {"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318", "OTEL_TRACES_EXPORTER": "none"}

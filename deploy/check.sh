@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Checks the deploy assets: Prometheus config and rules (promtool), the rule unit tests,
-# and the Grafana dashboard / compose file against what the services really export.
+# the Alertmanager config and its routes (amtool), and the Grafana dashboard / compose file
+# against what the services really export.
 #
 #   deploy/check.sh            # from anywhere; installs Debian's `prometheus` for promtool if missing
 #
@@ -31,7 +32,27 @@ promtool check rules rules/sportify.rules.yml
 echo "== promtool test rules tests/*.test.yml"
 promtool test rules tests/sportify.rules.test.yml tests/sportify.rules.long.test.yml
 
-echo "== dashboard, rules and compose against the exported metrics (pytest tests/deploy)"
+echo "== $(amtool --version 2>&1 | head -n1)"
+echo "== amtool check-config alertmanager/alertmanager.yml"
+amtool check-config "$here/alertmanager/alertmanager.yml"
+echo "== amtool config routes test (one alert per receiver set; every alert: tests/deploy)"
+route() {  # route EXPECTED_RECEIVERS LABEL=VALUE...
+    local expected="$1"
+    shift
+    local got
+    got="$(amtool config routes test --config.file="$here/alertmanager/alertmanager.yml" \
+        --verify.receivers="$expected" "$@" 2>/dev/null)" || {
+        echo "routing of $* is '$got', expected '$expected'" >&2
+        exit 1
+    }
+    echo "   $* -> $got"
+}
+route ops-webhook,ops-email alertname=SportifyServiceDown severity=critical job=sportify-mailer
+route ops-webhook,ops-email alertname=SportifyWeeklyRunMissing severity=critical
+route ops-email alertname=SportifyJobRunFailed severity=warning job=weekly-events
+route ops-webhook alertname=SportifySmtpCircuitOpen severity=critical
+
+echo "== dashboard, rules, compose and Alertmanager (pytest tests/deploy)"
 cd "$repo"
 uv run --frozen pytest -q -p no:cacheprovider tests/deploy
 echo "== deploy checks passed"

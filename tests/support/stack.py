@@ -23,7 +23,7 @@ def settings_env(settings: Settings, **extra: str) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("SMTP_", "EVENTS_", "SCHEDULE", "ALERT_", "CRON_", "ADMIN_"))
+        if not k.startswith(("SMTP_", "EVENTS_", "SCHEDULE", "ALERT_", "CRON_", "ADMIN_", "OTEL_"))
     }
     env |= {
         "DATABASE_URL": settings.database_url,

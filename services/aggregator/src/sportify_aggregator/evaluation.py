@@ -31,6 +31,7 @@ from sportify_common.jobs.names import JobName
 from sportify_common.periods import Period, to_wire, wire_end
 from sportify_common.service_context import ServiceContext
 from sportify_common.settings import AggregatorSettings
+from sportify_common.tracing import tracer
 from sportify_common.vocabulary import MONTHLY, WEEKLY, EvaluatedPeriod
 
 EMAIL_CHUNK = 2000
@@ -112,29 +113,38 @@ async def evaluate(
     timings = timings if timings is not None else {}
     now = rt.clock()
     began = time.monotonic()
-    async with rt.engine.begin() as conn:
-        await open_cancellable(rt, conn, run_id)
-        processed = await compute_results(
-            conn,
-            rt.settings,
-            evaluator,
-            period,
-            run_id,
-            now,
-            between_steps=lambda: raise_if_cancelled(conn, run_id),
-        )
+    job = evaluator.period.job.value
+    with tracer.start_as_current_span(
+        f"results {job}", attributes={"sportify.job": job, "sportify.job_run_id": str(run_id)}
+    ) as span:
+        async with rt.engine.begin() as conn:
+            await open_cancellable(rt, conn, run_id)
+            processed = await compute_results(
+                conn,
+                rt.settings,
+                evaluator,
+                period,
+                run_id,
+                now,
+                between_steps=lambda: raise_if_cancelled(conn, run_id),
+            )
+        span.set_attribute("sportify.processed_users", processed)
     committed = time.monotonic()
     timings["resultsSeconds"] = round(committed - began, 3)
     batches = _until_cancelled(
         rt, run_id, results.summary_batches(rt.engine, period, size=EMAIL_CHUNK)
     )
-    if send_emails:
-        requester = SummaryRequester(rt.engine, rt.broker, rt.topology, rt.settings)
-        tally = await requester.request_all(period, batches, now=now)
-    else:
-        tally = await emails_disabled(
-            batches, limit=rt.settings.events_response_email_results_limit
-        )
+    with tracer.start_as_current_span(
+        f"summaries {job}", attributes={"sportify.send_emails": send_emails}
+    ) as span:
+        if send_emails:
+            requester = SummaryRequester(rt.engine, rt.broker, rt.topology, rt.settings)
+            tally = await requester.request_all(period, batches, now=now)
+        else:
+            tally = await emails_disabled(
+                batches, limit=rt.settings.events_response_email_results_limit
+            )
+        span.set_attribute("sportify.emails_queued", tally.queued)
     timings["emailsSeconds"] = round(time.monotonic() - committed, 3)
     return evaluation_result(
         evaluator.period,
@@ -193,7 +203,13 @@ async def run_steps(
     for step in steps:
         if between_steps is not None:
             await between_steps()
-        await step(conn, run)
+        with tracer.start_as_current_span(f"step {step_name(step)}"):
+            await step(conn, run)
+
+
+def step_name(step: Step) -> str:
+    """`module.function` of a step, e.g. `prepare.create_weekly_stats` (its span's name)."""
+    return f"{step.__module__.rsplit('.', 1)[-1]}.{getattr(step, '__name__', repr(step))}"
 
 
 # --- cancel (SPEC 12.5) ------------------------------------------------------------------

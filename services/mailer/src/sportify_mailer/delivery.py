@@ -17,15 +17,18 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from uuid import UUID
 
+from opentelemetry.context import Context
+from opentelemetry.trace import SpanKind
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from sportify_common.clock import Clock, utc_now
 from sportify_common.metrics import Metrics
+from sportify_common.tracing import tracer
 from sportify_common.vocabulary import EmailKind, EmailStatus
 from sportify_mailer import queries
 from sportify_mailer.breaker import SmtpBreaker
@@ -90,9 +93,16 @@ class Delivery:
         return self._config
 
     async def deliver_batch(
-        self, *, limit: int, ids: Sequence[UUID] | None = None
+        self,
+        *,
+        limit: int,
+        ids: Sequence[UUID] | None = None,
+        origins: Mapping[UUID, Context | None] | None = None,
     ) -> DeliveryStats:
         """Claim up to `limit` due rows (or exactly those `ids` that are still due) and send them.
+
+        Each send is a span `smtp send`, a child of its email's `origins` entry (the trace that
+        requested it) or else of the current span.
 
         While the circuit is open nothing is claimed; `processed` counts the rows that got an
         outcome (a row given back untouched is not processed)."""
@@ -102,7 +112,10 @@ class Delivery:
             claimed = await queries.claim_due(conn, now=self._clock(), limit=limit, ids=ids)
             if not claimed:
                 return DeliveryStats()
-            results = await asyncio.gather(*(self._attempt(email) for email in claimed))
+            origins = origins or {}
+            results = await asyncio.gather(
+                *(self._traced_attempt(email, origins.get(email.id)) for email in claimed)
+            )
             done = [(e, o) for e, o in zip(claimed, results, strict=True) if o is not None]
             now = self._clock()
             await queries.record_outcomes(conn, [(e.id, o) for e, o in done], now=now)
@@ -134,6 +147,18 @@ class Delivery:
         lanes = max(1, concurrency if concurrency is not None else self._config.concurrency)
         await asyncio.gather(*(lane() for _ in range(lanes)))
         return total
+
+    async def _traced_attempt(self, email: DueEmail, origin: Context | None) -> Outcome | None:
+        with tracer.start_as_current_span(
+            "smtp send",
+            context=origin,
+            kind=SpanKind.CLIENT,
+            attributes={"sportify.email_id": str(email.id), "sportify.email_kind": email.kind},
+        ) as span:
+            outcome = await self._attempt(email)
+            status = outcome.status.value if outcome is not None else "untouched"
+            span.set_attribute("sportify.email_status", status)
+            return outcome
 
     async def _attempt(self, email: DueEmail) -> Outcome | None:
         """The row's outcome, or None: a server failure (or an open circuit), row untouched."""

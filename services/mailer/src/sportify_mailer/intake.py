@@ -21,6 +21,10 @@ The failure policy is the one of `sportify_common.consumers`, message by message
   are in memory. Shutdown stops consuming first, then writes and acknowledges what was
   already delivered. Redelivery is harmless: the idempotency key makes a second insert a
   no-op.
+- Tracing (SPEC 14): the batch's messages are grouped by their `traceparent` header (the
+  aggregator's `publish email.requested` span of their batch); each group gets a CONSUMER
+  span `store email.requested` under it, and its stored ids are handed on with that span's
+  context, so each `smtp send` belongs to the run's trace.
 """
 
 from __future__ import annotations
@@ -31,6 +35,9 @@ from collections.abc import Callable, Sequence
 from uuid import UUID
 
 from aio_pika.abc import AbstractIncomingMessage
+from opentelemetry import trace
+from opentelemetry.context import Context
+from opentelemetry.trace import Span, SpanKind, StatusCode
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -38,11 +45,13 @@ from sportify_common.amqp_direct.consume import BatchConsumer
 from sportify_common.clock import Clock, utc_now
 from sportify_common.db.engine import DatabaseRecovery
 from sportify_common.messages import EmailRequested
+from sportify_common.tracing import TRACEPARENT, context_from_headers, tracer
 from sportify_mailer import queries
 
 logger = logging.getLogger(__name__)
 
-OnStored = Callable[[Sequence[UUID]], None]
+OnStored = Callable[[Sequence[UUID], Context], None]
+"""Called with newly stored email ids and the context (store span) to send them in."""
 
 
 class RequestedEmailConsumer(BatchConsumer):
@@ -78,12 +87,17 @@ class RequestedEmailConsumer(BatchConsumer):
                 await self.settle(message.reject(requeue=False))
         if not valid:
             return
+        spans = _store_spans([message for message, _ in valid])
         try:
             async with self._engine.begin() as conn:
                 inserted = await queries.insert_requested(
                     conn, [email for _, email in valid], now=self._clock()
                 )
-        except Exception:
+        except Exception as exc:
+            for span, _ in spans.values():
+                span.record_exception(exc)
+                span.set_status(StatusCode.ERROR)
+                span.end()
             logger.exception(
                 "storing %d requested emails failed; they go back to the queue", len(valid)
             )
@@ -94,6 +108,44 @@ class RequestedEmailConsumer(BatchConsumer):
             for message, _ in valid:
                 await self.settle(message.reject(requeue=True))
             return
+        for span, _ in spans.values():
+            span.end()
         await self.settle(valid[-1][0].ack(multiple=True))
-        if inserted and self._on_stored is not None:
-            self._on_stored([email_id for email_id, _ in inserted])
+        if not inserted or self._on_stored is None:
+            return
+        if len(spans) == 1:  # the usual case, and always with tracing off
+            [(_, context)] = spans.values()
+            self._on_stored([email_id for email_id, _ in inserted], context)
+        else:
+            traceparent_of = {
+                email.idempotency_key: message.headers.get(TRACEPARENT) for message, email in valid
+            }
+            stored: dict[object, list[UUID]] = {}
+            for email_id, key in inserted:
+                stored.setdefault(traceparent_of.get(key), []).append(email_id)
+            for traceparent, ids in stored.items():
+                self._on_stored(ids, spans[traceparent][1])
+
+
+def _store_spans(
+    messages: Sequence[AbstractIncomingMessage],
+) -> dict[object, tuple[Span, Context]]:
+    """One CONSUMER span `store email.requested` per sender's span (the messages' `traceparent`,
+    usually one per batch), a child of it; and the context each stored email is sent in."""
+    groups: dict[object, list[AbstractIncomingMessage]] = {}
+    for message in messages:
+        groups.setdefault(message.headers.get(TRACEPARENT), []).append(message)
+    spans: dict[object, tuple[Span, Context]] = {}
+    for traceparent, group in groups.items():
+        span = tracer.start_span(
+            "store email.requested",
+            context=context_from_headers(group[0].headers),
+            kind=SpanKind.CONSUMER,
+            attributes={
+                "messaging.system": "rabbitmq",
+                "messaging.operation": "process",
+                "messaging.batch.message_count": len(group),
+            },
+        )
+        spans[traceparent] = (span, trace.set_span_in_context(span))
+    return spans

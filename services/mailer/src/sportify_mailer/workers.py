@@ -19,6 +19,8 @@ import logging
 from collections.abc import Sequence
 from uuid import UUID
 
+from opentelemetry.context import Context
+
 from sportify_mailer.delivery import Delivery
 
 logger = logging.getLogger(__name__)
@@ -39,7 +41,9 @@ class SenderWorkers:
         self._workers = workers
         self._poll_seconds = poll_seconds
         self._drain_limit = drain_limit
-        self._hints: asyncio.Queue[UUID] = asyncio.Queue(maxsize=HINT_QUEUE_SIZE)
+        self._hints: asyncio.Queue[tuple[UUID, Context | None]] = asyncio.Queue(
+            maxsize=HINT_QUEUE_SIZE
+        )
         self._tasks: list[asyncio.Task[None]] = []
         self._poller: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
@@ -54,11 +58,13 @@ class SenderWorkers:
         ]
         self._poller = asyncio.create_task(self._poll(), name="mailer-drain-loop")
 
-    def hint(self, ids: Sequence[UUID]) -> None:
-        """Ask for these newly stored ids to be sent soon; never blocks (the loop is the backstop)."""
+    def hint(self, ids: Sequence[UUID], origin: Context | None = None) -> None:
+        """Ask for these newly stored ids to be sent soon; never blocks (the loop is the backstop).
+
+        `origin` (the intake's store span) is the trace context their SMTP sends belong to."""
         for email_id in ids:
             try:
-                self._hints.put_nowait(email_id)
+                self._hints.put_nowait((email_id, origin))
             except asyncio.QueueFull:
                 return
 
@@ -87,17 +93,18 @@ class SenderWorkers:
         batch_size = self._delivery.config.batch_size
         while not self._stopping.is_set():
             first = await self._hints.get()
-            ids = [first]
-            while len(ids) < batch_size and not self._hints.empty():
-                ids.append(self._hints.get_nowait())
-            job = asyncio.create_task(self._deliver(ids))
+            hints = [first]
+            while len(hints) < batch_size and not self._hints.empty():
+                hints.append(self._hints.get_nowait())
+            job = asyncio.create_task(self._deliver(dict(hints)))
             self._inflight.add(job)
             job.add_done_callback(self._inflight.discard)
             await asyncio.shield(job)
 
-    async def _deliver(self, ids: list[UUID]) -> None:
+    async def _deliver(self, origins: dict[UUID, Context | None]) -> None:
+        ids = list(origins)
         try:
-            await self._delivery.deliver_batch(limit=len(ids), ids=ids)
+            await self._delivery.deliver_batch(limit=len(ids), ids=ids, origins=origins)
         except Exception:
             logger.exception("sending %d new emails failed; the drain loop will retry", len(ids))
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, MutableMapping
 from contextlib import asynccontextmanager
+from typing import Any
 from uuid import uuid4
 
 from fastapi import FastAPI
@@ -143,6 +144,9 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         openapi_url="/api/openapi.json",
+        # FastAPI's built-in OpenTelemetry traces requests with the global provider (when
+        # tracing is on, SPEC 14); scrapes and probes would be a trace every few seconds.
+        telemetry={"exclude": _untraced},
     )
     app.state.registry = registry
     app.state.monitor = None
@@ -160,3 +164,10 @@ def create_app(
     app.include_router(unsubscribe.router)
     app.include_router(health.router)
     return app
+
+
+UNTRACED_PATHS = frozenset({"/metrics", "/healthz", "/readyz"})
+
+
+def _untraced(scope: MutableMapping[str, Any]) -> bool:
+    return scope.get("path") in UNTRACED_PATHS

@@ -23,6 +23,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from uuid import UUID
 
+from opentelemetry.context import Context
+from opentelemetry.trace import Span
+
 from sportify_common import schedules
 from sportify_common.broker import publish
 from sportify_common.cron import next_fire
@@ -40,6 +43,7 @@ from sportify_common.periods import to_wire
 from sportify_common.scheduled_jobs import ScheduledJob
 from sportify_common.service_context import ServiceContext
 from sportify_common.settings import SchedulerSettings
+from sportify_common.tracing import tracer
 from sportify_scheduler.catch_up import (
     candidate_periods,
     closing_slot,
@@ -168,17 +172,37 @@ class SchedulerLoop:
         return slots
 
     async def fire(self, slot: Slot, trigger: Trigger, now: datetime) -> bool:
-        """Claim the slot's run; publish its command when this replica won it. True if published."""
-        async with self.context.engine.begin() as conn:
-            claim = await job_queries.claim(
-                conn,
-                job_name=slot.job,
-                scheduled_for=slot.scheduled_for,
-                trigger=trigger,
-                force=False,
-                now=now,
-                extra={"slot": to_wire(slot.fire_at)},
-            )
+        """Claim the slot's run; publish its command when this replica won it. True if published.
+
+        Each fired slot is the root span of its run's trace (SPEC 14)."""
+        with tracer.start_as_current_span(
+            f"scheduled {slot.job}",
+            context=Context(),
+            attributes={
+                "sportify.job": slot.job.value,
+                "sportify.trigger": trigger.value,
+                "sportify.slot": to_wire(slot.fire_at),
+            },
+        ) as span:
+            return await self._claim_and_publish(slot, trigger, now, span)
+
+    async def _claim_and_publish(
+        self, slot: Slot, trigger: Trigger, now: datetime, span: Span
+    ) -> bool:
+        with tracer.start_as_current_span(f"claim {slot.job}"):
+            async with self.context.engine.begin() as conn:
+                claim = await job_queries.claim(
+                    conn,
+                    job_name=slot.job,
+                    scheduled_for=slot.scheduled_for,
+                    trigger=trigger,
+                    force=False,
+                    now=now,
+                    extra={"slot": to_wire(slot.fire_at)},
+                )
+        span.set_attributes(
+            {"sportify.job_run_id": str(claim.run.id), "sportify.claim": claim.outcome.value}
+        )
         key = (slot.job, slot.scheduled_for)
         what = _describe(slot)
         retry_own = (

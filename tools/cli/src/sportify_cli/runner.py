@@ -17,6 +17,7 @@ import uvicorn
 
 from sportify_aggregator.app import create_app as create_aggregator
 from sportify_common.settings import Settings
+from sportify_common.tracing import configure_tracing
 from sportify_mailer.app import create_app as create_mailer
 from sportify_monitor.app import create_app as create_monitor
 from sportify_scheduler.app import create_app as create_scheduler
@@ -46,6 +47,8 @@ def port_for(service: str, settings: Settings) -> int:
 
 
 def serve(service: str, settings: Settings) -> None:
+    # Before the app: its broker adds the telemetry middleware only when tracing is on.
+    configure_tracing(service)
     app = app_factory(service)(settings)
     host = settings.monitor_host if service == "monitor" else "0.0.0.0"  # noqa: S104 - metrics scrape
     config = uvicorn.Config(
