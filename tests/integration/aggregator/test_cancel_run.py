@@ -164,10 +164,10 @@ async def test_a_cancel_after_the_results_committed_stops_the_summary_requests(
     streamed = results.summary_batches
 
     async def cancelled_after_the_first_batch(
-        engine_: AsyncEngine, period: Period, *, size: int
+        engine_: AsyncEngine, period: Period, *, size: int, zone: tzinfo
     ) -> AsyncIterator[list[Summary]]:
         first = True
-        async for batch in streamed(engine_, period, size=1):
+        async for batch in streamed(engine_, period, size=1, zone=zone):
             if not first:  # the operator's cancel lands between two batches
                 async with engine.begin() as conn:
                     await jobs.request_cancel(

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sportify_aggregator.mailing import SummaryRequester, emails_disabled
 from sportify_aggregator.records import PeriodRun, Summary
-from sportify_aggregator.sql import earned, monthly, prepare, results, weekly
+from sportify_aggregator.sql import earned, history, monthly, prepare, results, weekly
 from sportify_common.job_results import (
     MonthlyResult,
     WeeklyResult,
@@ -67,6 +67,7 @@ EVALUATORS: dict[JobName, Evaluator] = {
             prepare.create_weekly_stats,
             prepare.create_earned_tables,
             weekly.create_week,
+            history.create_streaks,
             earned.earn_week,
             results.take_period_rows,
             weekly.write_week,
@@ -82,6 +83,7 @@ EVALUATORS: dict[JobName, Evaluator] = {
             prepare.create_monthly_stats,
             prepare.create_earned_tables,
             monthly.create_month,
+            history.create_month_days,
             earned.earn_month,
             results.take_period_rows,
             monthly.write_month,
@@ -125,7 +127,9 @@ async def evaluate(
     committed = time.monotonic()
     timings["resultsSeconds"] = round(committed - began, 3)
     batches = _until_cancelled(
-        rt, run_id, results.summary_batches(rt.engine, period, size=EMAIL_CHUNK)
+        rt,
+        run_id,
+        results.summary_batches(rt.engine, period, size=EMAIL_CHUNK, zone=rt.settings.zone),
     )
     if send_emails:
         requester = SummaryRequester(rt.engine, rt.broker, rt.topology, rt.settings)
@@ -165,7 +169,7 @@ async def compute_results(
         first_day=period.first_day,
         default=evaluator.default_challenge(settings),
     )
-    run = PeriodRun(period, challenge, run_id, now)
+    run = PeriodRun(period, challenge, run_id, now, settings.zone)
     for step in evaluator.steps:
         if between_steps is not None:
             await between_steps()

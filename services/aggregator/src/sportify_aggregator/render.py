@@ -1,0 +1,260 @@
+"""A summary's content in its reader's words, and the email parts rendered from it. Pure.
+
+`email_parts(summary, period, ...)` returns the subject, text and HTML. The view rows are
+named tuples of ready strings: the templates only lay them out (jinja's `a.label` on a
+dict tried getattr first and raised and caught an AttributeError per lookup).
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import timedelta
+from typing import Any, NamedTuple
+
+from sportify_aggregator.content import Content, Figure, Progress, Rank, content_of
+from sportify_aggregator.numbers import format_change, format_number
+from sportify_aggregator.records import Summary
+from sportify_aggregator.templates import render
+from sportify_aggregator.wording import LOCALES, Wording
+from sportify_aggregator.wording.shape import KindWords
+from sportify_common.periods import Period, PeriodKind
+from sportify_common.vocabulary import POINTS
+
+NBSP = "\u00a0"
+EN_DASH = "\u2013"
+
+
+class Tile(NamedTuple):
+    label: str
+    value: str
+    detail: str  # after the value: "von 5", "Wochen in Folge"
+    change: str
+    tone: str  # "up", "down", "same" or "note": the change's colour
+
+
+class Row(NamedTuple):
+    label: str
+    value: str
+    change: str
+    tone: str
+
+
+class GoalRow(NamedTuple):
+    label: str
+    progress: str
+    status: str
+    percent: int
+    reached: bool
+
+
+class BoardRow(NamedTuple):
+    place: str
+    name: str
+    points: str
+    is_reader: bool
+
+
+class EmailParts(NamedTuple):
+    subject: str
+    text: str
+    html: str
+
+
+def period_label(period: Period, words: Wording) -> str:
+    """The same for every summary of a run: computed once per period and locale."""
+    return _period_label(period, words.locale)
+
+
+@functools.lru_cache(maxsize=64)
+def _period_label(period: Period, locale: str) -> str:
+    words = LOCALES[locale]
+    if period.kind is PeriodKind.WEEKLY:
+        return words.period(period.first_day, period.first_day + timedelta(days=6))
+    return words.month(period.first_day)
+
+
+def _tone(change: float) -> str:
+    return "up" if change > 0 else "down" if change < 0 else "same"
+
+
+def _with_unit(value: float, unit: str, locale: str) -> str:
+    number = format_number(value, locale)
+    return f"{number}{NBSP}{unit}" if unit else number
+
+
+def _change(
+    figure: Figure,
+    content: Content,
+    kind: KindWords,
+    words: Wording,
+    unit: str = "",
+    *,
+    first: bool = True,
+) -> tuple[str, str]:
+    """The change as read ("▲ 120 zur Vorwoche") and its tone; "erste Woche" (when `first`
+    says so) if there was no previous period."""
+    if figure.change is None:
+        return (kind.first, "note") if content.first and first else ("", "note")
+    text = format_change(figure.change, words.locale)
+    if unit and figure.change:
+        text = f"{text}{NBSP}{unit}"
+    return f"{text} {kind.versus}", _tone(figure.change)
+
+
+def _rank_text(rank: Rank, words: Wording) -> str:
+    if rank.rank is None:
+        return words.not_ranked
+    return f"{words.place(rank.rank)} {words.of(rank.of)}"
+
+
+def _tiles(content: Content, kind: KindWords, words: Wording) -> list[Tile]:
+    locale = words.locale
+    figures = [(words.points, content.points), (words.workouts, content.workouts)]
+    if content.active_days is not None:
+        figures.append((words.active_days, content.active_days))
+    tiles = [
+        Tile(label, format_number(f.value, locale), "", *_change(f, content, kind, words))
+        for label, f in figures
+    ]
+    tiles.append(_rank_tile(content, kind, words))
+    if content.weekly:
+        weeks = content.streak_weeks
+        tiles.append(
+            Tile(words.streak_label, format_number(weeks, locale), words.streak(weeks), "", "note")
+        )
+    return tiles
+
+
+def _rank_tile(content: Content, kind: KindWords, words: Wording) -> Tile:
+    rank = content.friends_rank
+    if rank.rank is None:
+        return Tile(words.friends_rank, EN_DASH, words.not_ranked, "", "note")
+    if content.rank_change is not None:
+        change, tone = words.places_change(content.rank_change), _tone(content.rank_change)
+    else:
+        change, tone = (kind.first, "note") if content.first else ("", "note")
+    return Tile(words.friends_rank, words.place(rank.rank), words.of(rank.of), change, tone)
+
+
+def _activities(content: Content, kind: KindWords, words: Wording) -> list[Row]:
+    rows = []
+    for figure in content.activities:
+        unit = words.units.get(figure.key, "")
+        rows.append(
+            Row(
+                words.activities[figure.key],
+                _with_unit(figure.value, unit, words.locale),
+                *_change(figure, content, kind, words, unit, first=False),
+            )
+        )
+    return rows
+
+
+def _goal(goal: Progress, kind: KindWords, words: Wording) -> GoalRow:
+    unit = words.units.get(goal.key, "")
+    locale = words.locale
+    if goal.key == "challenge":
+        label = kind.challenge
+    elif goal.key == POINTS:
+        label = words.points_goal
+    else:
+        label = words.activities[goal.key]
+    progress = words.progress(
+        format_number(goal.value, locale), _with_unit(goal.target, unit, locale)
+    )
+    status = (
+        words.reached if goal.reached else words.missing(_with_unit(goal.missing, unit, locale))
+    )
+    return GoalRow(label, progress, status, goal.percent, goal.reached)
+
+
+def _ranks(content: Content, words: Wording) -> list[Row]:
+    names = words.activities
+    rows = [
+        Row(words.overall(names[r.key]), _rank_text(r, words), "", "note")
+        for r in content.global_ranks
+    ]
+    rows += [
+        Row(words.among_friends(names[r.key]), _rank_text(r, words), "", "note")
+        for r in content.friend_ranks
+    ]
+    return rows
+
+
+def _board(content: Content, words: Wording) -> list[BoardRow]:
+    if len(content.board) < 2:
+        return []  # a board of one says nothing
+    return [
+        BoardRow(
+            str(place.rank),
+            f"{place.display_name} ({words.you})" if place.is_reader else place.display_name,
+            f"{format_number(place.total_points, words.locale)}{NBSP}{words.board_points}",
+            place.is_reader,
+        )
+        for place in content.board
+    ]
+
+
+def subject(content: Content, period: Period, words: Wording) -> str:
+    kind = words.weekly if content.weekly else words.monthly
+    lead = kind.subject.format(month=words.month_name(period.first_day))
+    if content.empty:
+        return f"{lead}: {words.subject_empty}"
+    points = words.subject_points(format_number(content.points.value, words.locale))
+    rank = content.friends_rank
+    if rank.rank is not None and rank.of > 1:
+        return f"{lead}: {points} · {words.subject_rank(rank.rank)}"
+    return f"{lead}: {points} · {words.subject_workouts(int(content.workouts.value))}"
+
+
+def context_of(
+    summary: Summary, period: Period, words: Wording, *, base_url: str, unsubscribe_url: str | None
+) -> dict[str, Any]:
+    content = content_of(summary)
+    kind = words.weekly if content.weekly else words.monthly
+    name = summary.recipient.display_name
+    rank = content.friends_rank
+    rank_phrase = _rank_text(rank, words) if rank.rank is not None and rank.of > 1 else ""
+    return {
+        "lang": words.locale,
+        "subject": subject(content, period, words),
+        "preheader": words.preheader_empty
+        if content.empty
+        else words.preheader(int(content.workouts.value), rank_phrase),
+        "kicker": kind.kicker,
+        "period": period_label(period, words),
+        "greeting": words.greeting(name) if content.weekly else words.greeting_month(name),
+        "empty": content.empty,
+        "empty_title": kind.empty_title,
+        "empty_text": kind.empty_text,
+        "tiles": _tiles(content, kind, words),
+        "activities_title": words.activities_title,
+        "activities": _activities(content, kind, words),
+        "goals_title": words.goals_title,
+        "goals": [_goal(g, kind, words) for g in content.goals],
+        "ranks_title": words.ranks_title,
+        "ranks": _ranks(content, words),
+        "board_title": words.board_title,
+        "board": _board(content, words),
+        "earned_title": words.earned_title,
+        "badges": [words.badges.get(slug, slug) for slug in content.badges],
+        "awards": [
+            words.award(a.award_type, a.scope, words.activities.get(a.category, a.category), a.rank)
+            for a in content.awards
+        ],
+        "button": kind.empty_button if content.empty else kind.button,
+        "base_url": base_url,
+        "why": kind.why,
+        "unsubscribe": kind.unsubscribe,
+        "unsubscribe_url": unsubscribe_url,
+        "footer": words.footer,
+    }
+
+
+def email_parts(
+    summary: Summary, period: Period, words: Wording, *, base_url: str, unsubscribe_url: str | None
+) -> EmailParts:
+    context = context_of(summary, period, words, base_url=base_url, unsubscribe_url=unsubscribe_url)
+    return EmailParts(
+        context["subject"], render("summary.txt", context), render("summary.html", context)
+    )

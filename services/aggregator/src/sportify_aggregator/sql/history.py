@@ -1,0 +1,69 @@
+"""Workout history beyond the period's statistics: the weekly streak and the month's active days.
+
+`agg_streaks` (weekly) and `agg_days` (monthly) are read by the period's results insert.
+Each is one statement for every processed user; local weeks and days arrive as bucket bounds
+(`local_bounds`), so no zone name enters the SQL and a daylight-saving change is no special
+case.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from sportify_aggregator.local_bounds import STREAK_MAX_WEEKS, day_bounds, streak_week_bounds
+from sportify_aggregator.records import PeriodRun
+
+# Only users with a workout this week can have a streak. Their distinct local weeks, newest
+# first, numbered 1, 2, ...: a week belongs to the streak while week + its number stays
+# `weeks` + 1 (no gap yet). The index on (start_time, user_id) serves the scan by itself.
+_STREAKS = """
+    create temp table agg_streaks on commit drop as
+    select user_id, count(*) filter (where week + newest = :weeks + 1)::int as streak_weeks
+      from (select user_id, week,
+                   row_number() over (partition by user_id order by week desc) as newest
+              from (select distinct w.user_id,
+                           width_bucket(w.start_time, cast(:bounds as timestamptz[])) as week
+                      from workouts w
+                     where w.start_time >= :first and w.start_time < :end
+                       and w.user_id in (select user_id from agg_stats
+                                          where workouts_count > 0)) weeks) numbered
+     group by user_id
+"""
+
+
+async def create_streaks(conn: AsyncConnection, run: PeriodRun) -> None:
+    """`agg_streaks` (user_id, streak_weeks) for every processed user with a workout this week."""
+    bounds = streak_week_bounds(run.period, run.zone)
+    await conn.execute(
+        text(_STREAKS),
+        {"bounds": bounds, "first": bounds[0], "end": run.period.end, "weeks": STREAK_MAX_WEEKS},
+    )
+    await conn.execute(text("alter table agg_streaks add primary key (user_id)"))
+
+
+# Distinct (user, local day) pairs first, then counted per user: two hashed groupings instead
+# of a sort for count(distinct).
+_DAYS = """
+    create temp table agg_days on commit drop as
+    select user_id, sum(workouts)::int as workouts_count, count(*)::int as active_days
+      from (select w.user_id, width_bucket(w.start_time, cast(:bounds as timestamptz[])) as day,
+                   count(*) as workouts
+              from workouts w
+             where w.start_time >= :start and w.start_time < :end
+             group by 1, 2) days
+     group by user_id
+"""
+
+
+async def create_month_days(conn: AsyncConnection, run: PeriodRun) -> None:
+    """`agg_days` (user_id, workouts_count, active_days) for every user with a workout."""
+    await conn.execute(
+        text(_DAYS),
+        {
+            "bounds": day_bounds(run.period, run.zone),
+            "start": run.period.start,
+            "end": run.period.end,
+        },
+    )
+    await conn.execute(text("alter table agg_days add primary key (user_id)"))
