@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from datetime import date, timedelta
+from datetime import date, timedelta, tzinfo
 from typing import Any
 
 import pytest

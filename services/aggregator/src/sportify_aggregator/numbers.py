@@ -30,6 +30,9 @@ def style(locale: str) -> NumberStyle:
 
 def format_number(value: float, locale: str) -> str:
     """`value` rounded to at most one decimal, grouped: 12345.54 -> "12.345,5" (de)."""
+    if type(value) is int:  # the common case: counts and ranks
+        text = f"{value:,}"
+        return text if -1000 < value < 1000 else text.translate(style(locale).table)
     rounded = round(float(value), MAX_DECIMALS)
     if rounded == 0:
         rounded = 0.0  # no "-0"

@@ -24,19 +24,24 @@ NBSP = "\u00a0"
 EN_DASH = "\u2013"
 
 
+# The colour of a change, by its tone: on the dark tiles, and on the white card.
+TILE_COLOURS = {"up": "#47cd89", "down": "#f97066", "same": "#d0d5dd", "note": "#98a2b3"}
+ROW_COLOURS = {"up": "#079455", "down": "#d92d20", "same": "#667085", "note": "#667085"}
+
+
 class Tile(NamedTuple):
     label: str
     value: str
     detail: str  # after the value: "von 5", "Wochen in Folge"
     change: str
-    tone: str  # "up", "down", "same" or "note": the change's colour
+    colour: str
 
 
 class Row(NamedTuple):
     label: str
     value: str
     change: str
-    tone: str
+    colour: str
 
 
 class GoalRow(NamedTuple):
@@ -52,6 +57,13 @@ class BoardRow(NamedTuple):
     name: str
     points: str
     is_reader: bool
+    row_class: str  # the reader's row stands out: its class (dark mode) and inline style
+    row_style: str
+    place_colour: str
+
+
+_READER_ROW = ("sp-me", "font-weight:700;background:#fff4ed;")
+_FRIEND_ROW = ("", "")
 
 
 class EmailParts(NamedTuple):
@@ -71,6 +83,14 @@ def _period_label(period: Period, locale: str) -> str:
     if period.kind is PeriodKind.WEEKLY:
         return words.period(period.first_day, period.first_day + timedelta(days=6))
     return words.month(period.first_day)
+
+
+def _tile(label: str, value: str, detail: str, change: str, tone: str) -> Tile:
+    return Tile(label, value, detail, change, TILE_COLOURS[tone])
+
+
+def _row(label: str, value: str, change: str, tone: str) -> Row:
+    return Row(label, value, change, ROW_COLOURS[tone])
 
 
 def _tone(change: float) -> str:
@@ -113,14 +133,14 @@ def _tiles(content: Content, kind: KindWords, words: Wording) -> list[Tile]:
     if content.active_days is not None:
         figures.append((words.active_days, content.active_days))
     tiles = [
-        Tile(label, format_number(f.value, locale), "", *_change(f, content, kind, words))
+        _tile(label, format_number(f.value, locale), "", *_change(f, content, kind, words))
         for label, f in figures
     ]
     tiles.append(_rank_tile(content, kind, words))
     if content.weekly:
         weeks = content.streak_weeks
         tiles.append(
-            Tile(words.streak_label, format_number(weeks, locale), words.streak(weeks), "", "note")
+            _tile(words.streak_label, format_number(weeks, locale), words.streak(weeks), "", "note")
         )
     return tiles
 
@@ -128,12 +148,12 @@ def _tiles(content: Content, kind: KindWords, words: Wording) -> list[Tile]:
 def _rank_tile(content: Content, kind: KindWords, words: Wording) -> Tile:
     rank = content.friends_rank
     if rank.rank is None:
-        return Tile(words.friends_rank, EN_DASH, words.not_ranked, "", "note")
+        return _tile(words.friends_rank, EN_DASH, words.not_ranked, "", "note")
     if content.rank_change is not None:
         change, tone = words.places_change(content.rank_change), _tone(content.rank_change)
     else:
         change, tone = (kind.first, "note") if content.first else ("", "note")
-    return Tile(words.friends_rank, words.place(rank.rank), words.of(rank.of), change, tone)
+    return _tile(words.friends_rank, words.place(rank.rank), words.of(rank.of), change, tone)
 
 
 def _activities(content: Content, kind: KindWords, words: Wording) -> list[Row]:
@@ -141,7 +161,7 @@ def _activities(content: Content, kind: KindWords, words: Wording) -> list[Row]:
     for figure in content.activities:
         unit = words.units.get(figure.key, "")
         rows.append(
-            Row(
+            _row(
                 words.activities[figure.key],
                 _with_unit(figure.value, unit, words.locale),
                 *_change(figure, content, kind, words, unit, first=False),
@@ -171,11 +191,11 @@ def _goal(goal: Progress, kind: KindWords, words: Wording) -> GoalRow:
 def _ranks(content: Content, words: Wording) -> list[Row]:
     names = words.activities
     rows = [
-        Row(words.overall(names[r.key]), _rank_text(r, words), "", "note")
+        _row(words.overall(names[r.key]), _rank_text(r, words), "", "note")
         for r in content.global_ranks
     ]
     rows += [
-        Row(words.among_friends(names[r.key]), _rank_text(r, words), "", "note")
+        _row(words.among_friends(names[r.key]), _rank_text(r, words), "", "note")
         for r in content.friend_ranks
     ]
     return rows
@@ -190,6 +210,8 @@ def _board(content: Content, words: Wording) -> list[BoardRow]:
             f"{place.display_name} ({words.you})" if place.is_reader else place.display_name,
             f"{format_number(place.total_points, words.locale)}{NBSP}{words.board_points}",
             place.is_reader,
+            *(_READER_ROW if place.is_reader else _FRIEND_ROW),
+            "#fc4c02" if place.rank == 1 else "#475467",
         )
         for place in content.board
     ]
@@ -214,6 +236,7 @@ def context_of(
     kind = words.weekly if content.weekly else words.monthly
     name = summary.recipient.display_name
     rank = content.friends_rank
+    tiles = _tiles(content, kind, words)
     rank_phrase = _rank_text(rank, words) if rank.rank is not None and rank.of > 1 else ""
     return {
         "lang": words.locale,
@@ -227,7 +250,8 @@ def context_of(
         "empty": content.empty,
         "empty_title": kind.empty_title,
         "empty_text": kind.empty_text,
-        "tiles": _tiles(content, kind, words),
+        "tiles": tiles,
+        "tile_rows": [tiles[i : i + 2] for i in range(0, len(tiles), 2)],
         "activities_title": words.activities_title,
         "activities": _activities(content, kind, words),
         "goals_title": words.goals_title,

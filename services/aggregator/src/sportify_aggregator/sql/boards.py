@@ -36,18 +36,18 @@ _MEMBERS = """
 
 _PLACES = """
     placed as (
-        select m.reader, m.member, x.total_points,
-               rank() over (partition by m.reader order by x.total_points desc) as rank,
+        select m.reader, m.member, m.total_points,
+               rank() over (partition by m.reader order by m.total_points desc) as rank,
                row_number() over (partition by m.reader
-                                  order by x.total_points desc, m.member = m.reader desc,
-                                           u.display_name, m.member) as row,
+                                  order by m.total_points desc, m.member = m.reader desc,
+                                           u.display_name, m.member) as position,
                u.display_name
           from scored m
           join users u on u.id = m.member)
     select reader, member, display_name, rank, total_points
       from placed
-     where row <= :places or member = reader
-     order by reader, row
+     where position <= :places or member = reader
+     order by reader, position
 """
 
 # Weekly: every friend takes part (zeros too); each one's leaderboard row by its full key.
