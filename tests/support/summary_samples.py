@@ -72,7 +72,7 @@ def weekly(locale: str, variant: str, name: str | None = None) -> WeeklySummary:
         )
     return WeeklySummary(
         recipient=who,
-        total_points=1480 if variant == "normal" else 390,
+        total_points=1480,
         workouts_count=5,
         activity_totals={"pullups": 45, "pushups": 120, "situps": 0, "running": 32.4, "cycling": 0},
         exercise_counts={"pullups": 3, "pushups": 4, "running": 3},
@@ -91,11 +91,7 @@ def weekly(locale: str, variant: str, name: str | None = None) -> WeeklySummary:
             if variant == "normal"
             else None
         ),
-        board=(
-            board(who.display_name, 1480, 2)
-            if variant == "normal"
-            else board(who.display_name, 390, 4)
-        ),
+        board=board(who.display_name, 1480, 2),
     )
 
 
