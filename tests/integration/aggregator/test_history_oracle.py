@@ -158,7 +158,9 @@ async def test_a_workout_on_the_long_night_of_october_counts_one_local_day(
     async with engine.connect() as conn, conn.begin() as tx:
         await insert_users(conn, workouts)
         await evaluate(conn, month, JobName.MONTHLY_EVENTS)
-        row = (await conn.execute(text("select workouts_count, active_days from monthly_results"))).one()
+        row = (
+            await conn.execute(text("select workouts_count, active_days from monthly_results"))
+        ).one()
         await tx.rollback()
 
     assert local_day(workouts[0][1]) == date(2026, 10, 25)

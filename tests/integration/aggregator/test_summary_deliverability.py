@@ -31,7 +31,9 @@ pytestmark = pytest.mark.integration
 
 SENDER = "Sportify <summaries@sportify.example>"
 CASES = [(locale, kind, variant) for locale in LOCALES for kind in KINDS for variant in VARIANTS]
-_SCORE = re.compile(r"^X-Spam-Status: \w+, score=(-?[0-9.]+) .*?tests=(.*?)\s(?:autolearn|version)", re.M | re.S)
+_SCORE = re.compile(
+    r"^X-Spam-Status: \w+, score=(-?[0-9.]+) .*?tests=(.*?)\s(?:autolearn|version)", re.M | re.S
+)
 
 
 def wire_message(locale: str, kind: str, variant: str) -> bytes:
@@ -85,7 +87,8 @@ def test_the_summary_parses_with_no_defects(locale: str, kind: str, variant: str
     assert parsed["Subject"].startswith(("Deine", "Dein ", "Your "))
     plain = parsed.get_body(preferencelist=("plain",))
     html = parsed.get_body(preferencelist=("html",))
-    assert plain is not None and html is not None
+    assert plain is not None
+    assert html is not None
     assert UNSUBSCRIBE_URL in plain.get_content()
     assert "<!doctype html>" in html.get_content()
 

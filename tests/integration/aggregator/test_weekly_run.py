@@ -3,6 +3,8 @@
 Every expected value below is worked out by hand from the data the test inserts.
 """
 
+# ruff: noqa: RUF001 - the dashes are the copy under test
+
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta

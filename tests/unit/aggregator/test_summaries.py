@@ -1,3 +1,5 @@
+# ruff: noqa: RUF001 - the dashes are the copy under test
+
 from __future__ import annotations
 
 from datetime import UTC, date, timedelta, timezone

@@ -1,10 +1,13 @@
 """What the summary emails say: figures, changes, progress, ranks, wording, formatting."""
 
+# ruff: noqa: RUF001 - the dashes are the copy under test
+
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from babel.numbers import format_decimal
@@ -15,12 +18,12 @@ from sportify_aggregator import wording
 from sportify_aggregator.content import content_of
 from sportify_aggregator.numbers import format_change, format_number
 from sportify_aggregator.records import PreviousFigures
-from sportify_aggregator.render import email_parts
+from sportify_aggregator.render import EmailParts, email_parts
 from sportify_aggregator.wording import de, en
 from tests.support.summary_samples import BASE_URL, UNSUBSCRIBE_URL, sample
 
 
-def parts(locale: str, kind: str, variant: str, **changes: object):  # type: ignore[no-untyped-def]
+def parts(locale: str, kind: str, variant: str, **changes: Any) -> EmailParts:
     summary, period = sample(locale, kind, variant)
     summary = replace(summary, **changes)
     return email_parts(
@@ -175,8 +178,8 @@ def test_numbers_follow_the_locale() -> None:
 @settings(max_examples=300, deadline=None)
 @given(
     value=st.one_of(
-        st.integers(min_value=-10**9, max_value=10**9),
-        st.decimals(min_value=-10**7, max_value=10**7, places=1, allow_nan=False).map(float),
+        st.integers(min_value=-(10**9), max_value=10**9),
+        st.decimals(min_value=-(10**7), max_value=10**7, places=1, allow_nan=False).map(float),
     ),
     locale=st.sampled_from(["de", "en"]),
 )
@@ -194,7 +197,9 @@ NAMES = st.text(
 
 
 @settings(max_examples=150, deadline=None)
-@given(name=NAMES, locale=st.sampled_from(["de", "en"]), kind=st.sampled_from(["weekly", "monthly"]))
+@given(
+    name=NAMES, locale=st.sampled_from(["de", "en"]), kind=st.sampled_from(["weekly", "monthly"])
+)
 def test_any_display_name_is_escaped_in_the_html_and_never_reaches_the_subject(
     name: str, locale: str, kind: str
 ) -> None:

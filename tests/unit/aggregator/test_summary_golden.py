@@ -39,7 +39,9 @@ def rendered(locale: str, kind: str, variant: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize(("locale", "kind", "variant"), CASES)
-def test_the_summary_reads_as_its_reviewed_golden_file(locale: str, kind: str, variant: str) -> None:
+def test_the_summary_reads_as_its_reviewed_golden_file(
+    locale: str, kind: str, variant: str
+) -> None:
     for suffix, body in rendered(locale, kind, variant).items():
         path = GOLDEN / f"{kind}.{locale}.{variant}.{suffix}"
         if os.environ.get("UPDATE_GOLDEN") == "1":
