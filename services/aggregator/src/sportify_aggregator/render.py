@@ -1,8 +1,7 @@
 """A summary's content in its reader's words, and the email parts rendered from it. Pure.
 
-`email_parts(summary, period, ...)` returns the subject, text and HTML. The view rows are
-named tuples of ready strings: the templates only lay them out (jinja's `a.label` on a
-dict tried getattr first and raised and caught an AttributeError per lookup).
+`email_parts(summary, period, ...)` returns the subject, text and HTML; the rows the
+templates lay out come from `view`.
 """
 
 from __future__ import annotations
@@ -11,59 +10,13 @@ import functools
 from datetime import timedelta
 from typing import Any, NamedTuple
 
-from sportify_aggregator.content import Content, Figure, Progress, Rank, content_of
-from sportify_aggregator.numbers import format_change, format_number
+from sportify_aggregator import view
+from sportify_aggregator.content import Content, content_of
+from sportify_aggregator.numbers import format_number
 from sportify_aggregator.records import Summary
 from sportify_aggregator.templates import render
 from sportify_aggregator.wording import LOCALES, Wording
-from sportify_aggregator.wording.shape import KindWords
 from sportify_common.periods import Period, PeriodKind
-from sportify_common.vocabulary import POINTS
-
-NBSP = "\u00a0"
-EN_DASH = "\u2013"
-
-
-# The colour of a change, by its tone: on the dark tiles, and on the white card.
-TILE_COLOURS = {"up": "#47cd89", "down": "#f97066", "same": "#d0d5dd", "note": "#98a2b3"}
-ROW_COLOURS = {"up": "#079455", "down": "#d92d20", "same": "#667085", "note": "#667085"}
-
-
-class Tile(NamedTuple):
-    label: str
-    value: str
-    detail: str  # after the value: "von 5", "Wochen in Folge"
-    change: str
-    colour: str
-
-
-class Row(NamedTuple):
-    label: str
-    value: str
-    change: str
-    colour: str
-
-
-class GoalRow(NamedTuple):
-    label: str
-    progress: str
-    status: str
-    percent: int
-    reached: bool
-
-
-class BoardRow(NamedTuple):
-    place: str
-    name: str
-    points: str
-    is_reader: bool
-    row_class: str  # the reader's row stands out: its class (dark mode) and inline style
-    row_style: str
-    place_colour: str
-
-
-_READER_ROW = ("sp-me", "font-weight:700;background:#fff4ed;")
-_FRIEND_ROW = ("", "")
 
 
 class EmailParts(NamedTuple):
@@ -85,138 +38,6 @@ def _period_label(period: Period, locale: str) -> str:
     return words.month(period.first_day)
 
 
-def _tile(label: str, value: str, detail: str, change: str, tone: str) -> Tile:
-    return Tile(label, value, detail, change, TILE_COLOURS[tone])
-
-
-def _row(label: str, value: str, change: str, tone: str) -> Row:
-    return Row(label, value, change, ROW_COLOURS[tone])
-
-
-def _tone(change: float) -> str:
-    return "up" if change > 0 else "down" if change < 0 else "same"
-
-
-def _with_unit(value: float, unit: str, locale: str) -> str:
-    number = format_number(value, locale)
-    return f"{number}{NBSP}{unit}" if unit else number
-
-
-def _change(
-    figure: Figure,
-    content: Content,
-    kind: KindWords,
-    words: Wording,
-    unit: str = "",
-    *,
-    first: bool = True,
-) -> tuple[str, str]:
-    """The change as read ("▲ 120 zur Vorwoche") and its tone; "erste Woche" (when `first`
-    says so) if there was no previous period."""
-    if figure.change is None:
-        return (kind.first, "note") if content.first and first else ("", "note")
-    text = format_change(figure.change, words.locale)
-    if unit and figure.change:
-        text = f"{text}{NBSP}{unit}"
-    return f"{text} {kind.versus}", _tone(figure.change)
-
-
-def _rank_text(rank: Rank, words: Wording) -> str:
-    if rank.rank is None:
-        return words.not_ranked
-    return f"{words.place(rank.rank)} {words.of(rank.of)}"
-
-
-def _tiles(content: Content, kind: KindWords, words: Wording) -> list[Tile]:
-    locale = words.locale
-    figures = [(words.points, content.points), (words.workouts, content.workouts)]
-    if content.active_days is not None:
-        figures.append((words.active_days, content.active_days))
-    tiles = [
-        _tile(label, format_number(f.value, locale), "", *_change(f, content, kind, words))
-        for label, f in figures
-    ]
-    tiles.append(_rank_tile(content, kind, words))
-    if content.weekly:
-        weeks = content.streak_weeks
-        tiles.append(
-            _tile(words.streak_label, format_number(weeks, locale), words.streak(weeks), "", "note")
-        )
-    return tiles
-
-
-def _rank_tile(content: Content, kind: KindWords, words: Wording) -> Tile:
-    rank = content.friends_rank
-    if rank.rank is None:
-        return _tile(words.friends_rank, EN_DASH, words.not_ranked, "", "note")
-    if content.rank_change is not None:
-        change, tone = words.places_change(content.rank_change), _tone(content.rank_change)
-    else:
-        change, tone = (kind.first, "note") if content.first else ("", "note")
-    return _tile(words.friends_rank, words.place(rank.rank), words.of(rank.of), change, tone)
-
-
-def _activities(content: Content, kind: KindWords, words: Wording) -> list[Row]:
-    rows = []
-    for figure in content.activities:
-        unit = words.units.get(figure.key, "")
-        rows.append(
-            _row(
-                words.activities[figure.key],
-                _with_unit(figure.value, unit, words.locale),
-                *_change(figure, content, kind, words, unit, first=False),
-            )
-        )
-    return rows
-
-
-def _goal(goal: Progress, kind: KindWords, words: Wording) -> GoalRow:
-    unit = words.units.get(goal.key, "")
-    locale = words.locale
-    if goal.key == "challenge":
-        label = kind.challenge
-    elif goal.key == POINTS:
-        label = words.points_goal
-    else:
-        label = words.activities[goal.key]
-    progress = words.progress(
-        format_number(goal.value, locale), _with_unit(goal.target, unit, locale)
-    )
-    status = (
-        words.reached if goal.reached else words.missing(_with_unit(goal.missing, unit, locale))
-    )
-    return GoalRow(label, progress, status, goal.percent, goal.reached)
-
-
-def _ranks(content: Content, words: Wording) -> list[Row]:
-    names = words.activities
-    rows = [
-        _row(words.overall(names[r.key]), _rank_text(r, words), "", "note")
-        for r in content.global_ranks
-    ]
-    rows += [
-        _row(words.among_friends(names[r.key]), _rank_text(r, words), "", "note")
-        for r in content.friend_ranks
-    ]
-    return rows
-
-
-def _board(content: Content, words: Wording) -> list[BoardRow]:
-    if len(content.board) < 2:
-        return []  # a board of one says nothing
-    return [
-        BoardRow(
-            str(place.rank),
-            f"{place.display_name} ({words.you})" if place.is_reader else place.display_name,
-            f"{format_number(place.total_points, words.locale)}{NBSP}{words.board_points}",
-            place.is_reader,
-            *(_READER_ROW if place.is_reader else _FRIEND_ROW),
-            "#fc4c02" if place.rank == 1 else "#475467",
-        )
-        for place in content.board
-    ]
-
-
 def subject(content: Content, period: Period, words: Wording) -> str:
     kind = words.weekly if content.weekly else words.monthly
     lead = kind.subject.format(month=words.month_name(period.first_day))
@@ -236,8 +57,8 @@ def context_of(
     kind = words.weekly if content.weekly else words.monthly
     name = summary.recipient.display_name
     rank = content.friends_rank
-    tiles = _tiles(content, kind, words)
-    rank_phrase = _rank_text(rank, words) if rank.rank is not None and rank.of > 1 else ""
+    tiles = view.tiles(content, kind, words)
+    rank_phrase = view.rank_text(rank, words) if rank.rank is not None and rank.of > 1 else ""
     return {
         "lang": words.locale,
         "subject": subject(content, period, words),
@@ -253,13 +74,13 @@ def context_of(
         "tiles": tiles,
         "tile_rows": [tiles[i : i + 2] for i in range(0, len(tiles), 2)],
         "activities_title": words.activities_title,
-        "activities": _activities(content, kind, words),
+        "activities": view.activities(content, kind, words),
         "goals_title": words.goals_title,
-        "goals": [_goal(g, kind, words) for g in content.goals],
+        "goals": [view.goal(g, kind, words) for g in content.goals],
         "ranks_title": words.ranks_title,
-        "ranks": _ranks(content, words),
+        "ranks": view.ranks(content, words),
         "board_title": words.board_title,
-        "board": _board(content, words),
+        "board": view.board(content, words),
         "earned_title": words.earned_title,
         "badges": [words.badges.get(slug, slug) for slug in content.badges],
         "awards": [
