@@ -14,21 +14,20 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sportify_aggregator.local_bounds import STREAK_MAX_WEEKS, day_bounds, streak_week_bounds
 from sportify_aggregator.records import PeriodRun
 
-# Only users with a workout this week can have a streak. Their distinct local weeks, newest
-# first, numbered 1, 2, ...: a week belongs to the streak while week + its number stays
-# `weeks` + 1 (no gap yet). The index on (start_time, user_id) serves the scan by itself.
+# One hashed pass over the workouts of the last `weeks` local weeks: per user a bit per week
+# with a workout (bit 0 this week, bit k k weeks back). The streak is the run of ones from
+# bit 0: `m # (m + 1)` is 2^(streak + 1) - 1, whose binary length is streak + 1. No sort, no
+# window, no distinct; users who are not processed are left out by the results' join.
 _STREAKS = """
     create temp table agg_streaks on commit drop as
-    select user_id, count(*) filter (where week + newest = :weeks + 1)::int as streak_weeks
-      from (select user_id, week,
-                   row_number() over (partition by user_id order by week desc) as newest
-              from (select distinct w.user_id,
-                           width_bucket(w.start_time, cast(:bounds as timestamptz[])) as week
-                      from workouts w
-                     where w.start_time >= :first and w.start_time < :end
-                       and w.user_id in (select user_id from agg_stats
-                                          where workouts_count > 0)) weeks) numbered
-     group by user_id
+    select user_id,
+           length(ltrim(((weeks # (weeks + 1))::bit(64))::text, '0')) - 1 as streak_weeks
+      from (select w.user_id,
+                   bit_or(1::bigint << (:weeks - width_bucket(
+                       w.start_time, cast(:bounds as timestamptz[])))) as weeks
+              from workouts w
+             where w.start_time >= :first and w.start_time < :end
+             group by w.user_id) marks
 """
 
 
