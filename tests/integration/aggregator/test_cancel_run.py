@@ -83,7 +83,8 @@ async def test_a_cancel_in_the_middle_of_a_20000_user_run_writes_nothing_and_the
         alerts = await scalar(engine, "select count(*) from alerts_sent")
         requested_while_cancelled = len(harness.emails)
 
-        finished = await harness.run(week)  # the failed run is simply run again
+        # the failed run is simply run again: 20,000 users' results and summaries
+        finished = await harness.run(week, timeout=120)
         results_after = await scalar(engine, "select count(*) from weekly_results")
 
     assert cancel.status_code == 200, cancel.text

@@ -41,16 +41,15 @@ async def create_streaks(conn: AsyncConnection, run: PeriodRun) -> None:
     await conn.execute(text("alter table agg_streaks add primary key (user_id)"))
 
 
-# Distinct (user, local day) pairs first, then counted per user: two hashed groupings instead
-# of a sort for count(distinct).
+# One hashed pass: per user the workouts and a bit per local day with one (a month has at most
+# 31 buckets); the active days are the bits set. No distinct (user, day) pairs to group.
 _DAYS = """
     create temp table agg_days on commit drop as
-    select user_id, sum(workouts)::int as workouts_count, count(*)::int as active_days
-      from (select w.user_id, width_bucket(w.start_time, cast(:bounds as timestamptz[])) as day,
-                   count(*) as workouts
-              from workouts w
-             where w.start_time >= :start and w.start_time < :end
-             group by 1, 2) days
+    select user_id, count(*)::int as workouts_count,
+           bit_count(bit_or(1::bigint << width_bucket(
+               w.start_time, cast(:bounds as timestamptz[])))::bit(64))::int as active_days
+      from workouts w
+     where w.start_time >= :start and w.start_time < :end
      group by user_id
 """
 
