@@ -54,7 +54,9 @@ class Harness:
     async def send(self, message: PeriodClosed) -> None:
         await publish(self.broker, self.topology, RoutingKey.PERIOD_CLOSED, message)
 
-    async def run(self, period: Period, *, force: bool = False) -> dict[str, Any]:
+    async def run(
+        self, period: Period, *, force: bool = False, timeout: float = 30.0
+    ) -> dict[str, Any]:
         """Claim, publish period.closed, wait for the run's job.finished; returns its body."""
         claim = await self.claim(period, force=force)
         assert claim.should_publish, claim.outcome
@@ -68,7 +70,7 @@ class Harness:
                 force=force,
             )
         )
-        return await self.wait_finished(claim.run.id, after=seen)
+        return await self.wait_finished(claim.run.id, after=seen, timeout=timeout)
 
     async def wait_finished(
         self, run_id: UUID, *, after: int = 0, timeout: float = 30.0

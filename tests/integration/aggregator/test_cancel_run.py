@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from datetime import date, timedelta
+from datetime import date, timedelta, tzinfo
 from typing import Any
 
 import pytest
@@ -83,7 +83,8 @@ async def test_a_cancel_in_the_middle_of_a_20000_user_run_writes_nothing_and_the
         alerts = await scalar(engine, "select count(*) from alerts_sent")
         requested_while_cancelled = len(harness.emails)
 
-        finished = await harness.run(week)  # the failed run is simply run again
+        # the failed run is simply run again: 20,000 users' results and summaries
+        finished = await harness.run(week, timeout=120)
         results_after = await scalar(engine, "select count(*) from weekly_results")
 
     assert cancel.status_code == 200, cancel.text
@@ -164,10 +165,10 @@ async def test_a_cancel_after_the_results_committed_stops_the_summary_requests(
     streamed = results.summary_batches
 
     async def cancelled_after_the_first_batch(
-        engine_: AsyncEngine, period: Period, *, size: int
+        engine_: AsyncEngine, period: Period, *, size: int, zone: tzinfo
     ) -> AsyncIterator[list[Summary]]:
         first = True
-        async for batch in streamed(engine_, period, size=1):
+        async for batch in streamed(engine_, period, size=1, zone=zone):
             if not first:  # the operator's cancel lands between two batches
                 async with engine.begin() as conn:
                     await jobs.request_cancel(

@@ -29,6 +29,11 @@ async def by_user(engine: AsyncEngine, sql: str) -> dict[UUID, dict[str, Any]]:
         return {r["user_id"]: dict(r) for r in (await conn.execute(text(sql))).mappings()}
 
 
+def ranks(row: dict[str, Any]) -> dict[str, Any]:
+    """The SPEC 3.2 keys of `rankings` (beside them: the N of each "n of N")."""
+    return {scope: row["rankings"][scope] for scope in ("global", "friends")}
+
+
 async def awards_of(engine: AsyncEngine) -> set[tuple[UUID, str, str, str, int | None]]:
     async with engine.connect() as conn:
         result = await conn.execute(
@@ -101,11 +106,11 @@ async def test_monthly_run_ranks_globally_and_among_friends_in_march_under_berli
         "cycling": 0,
     }
     none = {"points": None, "pullups": None, "pushups": None, "situps": None}
-    assert monthly[p1]["rankings"] == {
+    assert ranks(monthly[p1]) == {
         "global": {"points": 1, "pullups": 1, "pushups": None, "situps": None},
         "friends": {"points": 1, "pullups": 1, "pushups": None, "situps": None},
     }
-    assert monthly[p2]["rankings"] == {
+    assert ranks(monthly[p2]) == {
         "global": {"points": 2, "pullups": None, "pushups": 1, "situps": None},
         "friends": {"points": 2, "pullups": None, "pushups": 1, "situps": None},
     }
@@ -113,12 +118,16 @@ async def test_monthly_run_ranks_globally_and_among_friends_in_march_under_berli
     assert monthly[p4]["rankings"]["global"] == {**none, "points": 3}
     assert monthly[p3]["rankings"]["friends"] == {**none, "points": 2}
     assert monthly[p4]["rankings"]["friends"] == {**none, "points": 2}
-    assert monthly[p5]["rankings"] == {"global": None, "friends": {**none, "points": 1}}
-    assert monthly[p6]["rankings"] == {"global": none, "friends": none}
-    assert monthly[p7]["rankings"] == {
+    assert ranks(monthly[p5]) == {"global": None, "friends": {**none, "points": 1}}
+    assert ranks(monthly[p6]) == {"global": none, "friends": none}
+    assert ranks(monthly[p7]) == {
         "global": {**none, "points": 5},
         "friends": {**none, "points": 1},
     }
+    assert monthly[p1]["rankings"]["globalCount"]["points"] == 5  # p5 opted out, p6 has none
+    assert (monthly[p3]["workouts_count"], monthly[p3]["active_days"]) == (2, 2)
+    assert (monthly[p6]["workouts_count"], monthly[p6]["active_days"]) == (0, 0)
+    assert monthly[p1]["rankings"]["friendsCount"]["points"] == 2
     assert monthly[p1]["challenge"] == {"target": 350, "achieved": True, "totalPoints": 500}
     assert monthly[p3]["challenge"] == {"target": 350, "achieved": False, "totalPoints": 300}
     assert {u for u, r in monthly.items() if r["badges_awarded"]} == {p1, p2, p5}
@@ -148,7 +157,8 @@ async def test_monthly_run_ranks_globally_and_among_friends_in_march_under_berli
     email = next(e for e in harness.emails if e["userId"] == str(p1))
     assert email["idempotencyKey"] == f"monthly-summary:{p1}:2026-03"
     assert email["kind"] == "monthly-summary"
-    assert "March 2026" in email["subject"]
+    assert email["subject"] == "Your March: 500 points · 1st among friends"
+    assert "YOUR MONTH · March 2026" in email["bodyText"]
 
 
 async def test_october_month_under_berlin_time_uses_the_default_challenge(

@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from sportify_common.periods import Period, month_of, week_of
+from sportify_common.periods import Period, month_of, previous, week_of
 from sportify_common.settings import Settings
 from tests.integration.aggregator.harness import running_aggregator
 from tests.integration.monitor.conftest import ADMIN, running_monitor
@@ -96,6 +96,13 @@ async def scenario(engine: AsyncEngine) -> dict[str, UUID]:
         engine, users["ben"], MONTH.start + timedelta(days=2), [("pushups", 900, 1800)]
     )
     await insert_workout(engine, users["finn"], MONTH.start + timedelta(days=3), [])
+    # The periods before: their stored results are what the summaries compare with.
+    await insert_workout(
+        engine, users["anna"], WEEK.start - timedelta(days=3), [("pushups", 60, 90)]
+    )
+    await insert_workout(
+        engine, users["ben"], MONTH.start - timedelta(days=9), [("situps", 40, 80)]
+    )
     await set_goal(engine, users["anna"], "pushups", 100)
     await set_goal(engine, users["anna"], "points", 400)
     await set_goal(engine, users["ben"], "pullups", 50)
@@ -196,6 +203,7 @@ async def wait_queue_ready(client: httpx.AsyncClient, user: UUID) -> None:
             await asyncio.sleep(0.2)
 
 
+@pytest.mark.parametrize("stored_previous", [False, True], ids=["first", "after-previous"])
 @pytest.mark.parametrize(
     ("period", "path", "param"),
     [(WEEK, "weekly", {"weekStart": "2026-02-23"}), (MONTH, "monthly", {"month": "2026-02"})],
@@ -207,6 +215,7 @@ async def test_the_preview_of_every_user_is_what_the_run_then_writes_and_request
     period: Period,
     path: str,
     param: dict[str, str],
+    stored_previous: bool,
 ) -> None:
     users = await scenario(engine)
     processed = {n: u for n, u in users.items() if n not in {"gone", "late"}}
@@ -215,6 +224,9 @@ async def test_the_preview_of_every_user_is_what_the_run_then_writes_and_request
         running_monitor(settings, clock=lambda: NOW) as (_monitor, client),
     ):
         await wait_queue_ready(client, users["anna"])
+        if stored_previous:
+            await aggregator.run(previous(period, UTC))
+            aggregator.emails.clear()
         before = await table_fingerprint(engine)
         answers = await previews(client, path, param, users)
         assert await table_fingerprint(engine) == before, "a preview wrote something"

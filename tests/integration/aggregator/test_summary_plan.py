@@ -56,7 +56,8 @@ async def test_each_row_reaches_its_leaderboard_row_by_the_full_key_under_stale_
         await _write_week(conn, weeks[-1])  # written after the statistics, as in a run
     async with engine.connect() as conn:
         explained = await conn.execute(
-            text(f"explain (format json) {SUMMARY_SQL[PeriodKind.WEEKLY]}"), {"start": weeks[-1]}
+            text(f"explain (format json) {SUMMARY_SQL[PeriodKind.WEEKLY]}"),
+            {"start": weeks[-1], "previous": weeks[-2]},
         )
         plan = explained.scalar_one()[0]["Plan"]  # a json result arrives decoded
 

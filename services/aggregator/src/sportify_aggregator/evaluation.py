@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sportify_aggregator.mailing import SummaryRequester, emails_disabled
 from sportify_aggregator.records import PeriodRun, Summary
-from sportify_aggregator.sql import earned, monthly, prepare, results, weekly
+from sportify_aggregator.sql import earned, history, monthly, prepare, results, weekly
 from sportify_common.job_results import (
     MonthlyResult,
     WeeklyResult,
@@ -56,8 +56,6 @@ class Evaluator:
         return settings.default_monthly_point_challenge
 
 
-# The whole results phase of each period, in order, in one transaction: the only place that
-# says what runs when.
 EVALUATORS: dict[JobName, Evaluator] = {
     WEEKLY.job: Evaluator(
         WEEKLY,
@@ -68,6 +66,7 @@ EVALUATORS: dict[JobName, Evaluator] = {
             prepare.create_weekly_stats,
             prepare.create_earned_tables,
             weekly.create_week,
+            history.create_streaks,
             earned.earn_week,
             results.take_period_rows,
             weekly.write_week,
@@ -84,6 +83,7 @@ EVALUATORS: dict[JobName, Evaluator] = {
             prepare.create_earned_tables,
             monthly.create_global_ranks,
             monthly.create_month,
+            history.create_month_days,
             earned.earn_month,
             results.take_period_rows,
             monthly.write_month,
@@ -132,7 +132,9 @@ async def evaluate(
     committed = time.monotonic()
     timings["resultsSeconds"] = round(committed - began, 3)
     batches = _until_cancelled(
-        rt, run_id, results.summary_batches(rt.engine, period, size=EMAIL_CHUNK)
+        rt,
+        run_id,
+        results.summary_batches(rt.engine, period, size=EMAIL_CHUNK, zone=rt.settings.zone),
     )
     with tracer.start_as_current_span(
         f"summaries {job}", attributes={"sportify.send_emails": send_emails}
@@ -167,9 +169,8 @@ async def compute_results(
     *,
     between_steps: Callable[[], Awaitable[None]] | None = None,
 ) -> int:
-    """Run the evaluator's steps in the caller's transaction. Returns the processed users.
-
-    `between_steps` (when given) is awaited before each step: the cancel check."""
+    """Run the evaluator's steps in the caller's transaction (`between_steps`, the cancel
+    check, before each); returns the processed users."""
     run = await period_run(conn, settings, evaluator, period, run_id, now)
     await run_steps(conn, run, evaluator.steps, between_steps=between_steps)
     return await prepare.processed_count(conn)
@@ -190,7 +191,7 @@ async def period_run(
         first_day=period.first_day,
         default=evaluator.default_challenge(settings),
     )
-    return PeriodRun(period, challenge, run_id, now)
+    return PeriodRun(period, challenge, run_id, now, settings.zone)
 
 
 async def run_steps(

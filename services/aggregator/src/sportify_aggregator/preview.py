@@ -24,7 +24,7 @@ from sportify_aggregator import summaries
 from sportify_aggregator.evaluation import EVALUATORS, Evaluator, Runtime, period_run, run_steps
 from sportify_aggregator.mailing import SummaryRequester, with_clean_name
 from sportify_aggregator.records import Summary
-from sportify_aggregator.sql import monthly, prepare, results, shadow
+from sportify_aggregator.sql import monthly, prepare, preview_reads, results, shadow
 from sportify_common.email_preferences import opted_out_users
 from sportify_common.email_queue_reads import suppressed_addresses
 from sportify_common.messages import PreviewAnswer, PreviewRequested
@@ -92,6 +92,8 @@ async def _preview(
             noun = "week" if period.kind is PeriodKind.WEEKLY else "month"
             return _error("not-found", _NOT_PROCESSED[state].format(user=user_id, noun=noun))
         run = await period_run(conn, rt.settings, evaluator, period, uuid4(), now)
+        # Asked of the real tables: the shadows hold only the circle's earlier results.
+        stored = await results.previous_stored(conn, period, rt.settings.zone)
         steps = evaluator.steps
         if period.kind is PeriodKind.MONTHLY:
             await run_steps(conn, run, _GLOBAL_RANKING)
@@ -102,8 +104,10 @@ async def _preview(
         await shadow.shadow_inputs(conn, user_id, period.start, period.end)
         await shadow.assert_shadowed(conn, shadow.INPUT_TABLES + shadow.OUTPUT_TABLES)
         await run_steps(conn, run, steps)
-        row = await results.user_result_row(conn, period, user_id)
-        summary = await results.user_summary(conn, period, user_id)
+        row = await preview_reads.user_result_row(conn, period, user_id)
+        summary = await preview_reads.user_summary(
+            conn, period, user_id, zone=rt.settings.zone, stored=stored
+        )
         skip = None if summary is None else await _list_skip(conn, summary, period, now)
     if row is None or summary is None:
         return _error("not-found", f"user {user_id} has no results for {period.label}")

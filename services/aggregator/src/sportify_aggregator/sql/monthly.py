@@ -73,12 +73,25 @@ _MONTH = f"""
 """
 
 
+# The N of every global "n of N": the ranked users with a value > 0, per category (one row).
+_GLOBAL_COUNTS = (
+    "create temp table agg_global_counts on commit drop as select "
+    + ", ".join(
+        f"count(*) filter (where s.ranked and s.{CATEGORY_COLUMNS[c]} > 0)::int as n_{c}"
+        for c in CATEGORIES
+    )
+    + " from agg_stats s"
+)
+
+
 async def create_global_ranks(conn: AsyncConnection, run: PeriodRun) -> None:
-    """`agg_global`: per processed user the global rank in each category (null when not ranked).
+    """`agg_global`: per processed user the global rank in each category (null when not
+    ranked); `agg_global_counts`: how many are ranked in each.
 
     A step of its own: a preview ranks one user globally among everyone, then evaluates only
     that user's circle (`preview`)."""
     await conn.execute(text(_GLOBAL_RANKS))
+    await conn.execute(text(_GLOBAL_COUNTS))
 
 
 async def create_month(conn: AsyncConnection, run: PeriodRun) -> None:
@@ -90,12 +103,16 @@ async def create_month(conn: AsyncConnection, run: PeriodRun) -> None:
 # splitting pages all over (the join to agg_created usually sorts them anyway).
 _RESULTS = f"""
     insert into monthly_results (
-        user_id, month_start, month_end, total_points, activity_totals, rankings,
-        challenge, badges_awarded, awards_awarded, job_run_id, created_at, updated_at)
-    select s.user_id, :start, :end, s.total_points, {TOTALS_JSON},
+        user_id, month_start, month_end, total_points, workouts_count, active_days,
+        activity_totals, rankings, challenge, badges_awarded, awards_awarded, job_run_id,
+        created_at, updated_at)
+    select s.user_id, :start, :end, s.total_points, coalesce(d.workouts_count, 0),
+           coalesce(d.active_days, 0), {TOTALS_JSON},
            jsonb_build_object(
                'global', case when s.ranked then {_rank_object("s.g")} end,
-               'friends', {_rank_object("s.f")}),
+               'friends', {_rank_object("s.f")},
+               'friendsCount', {_rank_object("s.n")},
+               'globalCount', (select {_rank_object("t.n")} from agg_global_counts t)),
            jsonb_build_object('target', trim_scale(:challenge),
                               'achieved', s.challenge_achieved,
                               'totalPoints', trim_scale(s.total_points)),
@@ -103,6 +120,7 @@ _RESULTS = f"""
            :run, coalesce(c.created_at, :now), :now
       from agg_month s
       left join agg_created c on c.user_id = s.user_id
+      left join agg_days d on d.user_id = s.user_id
      order by s.user_id
 """
 

@@ -8,14 +8,24 @@ commit (SPEC 4.3).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
+from dataclasses import replace
+from datetime import tzinfo
 from typing import Any, Final
-from uuid import UUID
 
-from sqlalchemy import RowMapping, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from sportify_aggregator.records import MonthlySummary, PeriodRun, Recipient, Summary, WeeklySummary
-from sportify_common.periods import Period, PeriodKind
+from sportify_aggregator.records import (
+    MonthlySummary,
+    PeriodRun,
+    PreviousFigures,
+    Recipient,
+    Summary,
+    WeeklySummary,
+)
+from sportify_aggregator.sql.boards import friends_boards
+from sportify_aggregator.sql.columns import QUANTITY_SUMS, TYPES
+from sportify_common.periods import Period, PeriodKind, previous
 
 # One delete and plain inserts instead of an upsert per row: on a period's first run there is
 # nothing to delete (the period index finds that at once) and the insert skips the conflict
@@ -49,7 +59,7 @@ async def take_period_rows(conn: AsyncConnection, run: PeriodRun) -> None:
 # The week's rows were written moments ago, so the planner's statistics see (almost) none of
 # them: a join to leaderboard_results planned for one row became a nested loop that scanned the
 # whole week per row. The participant count is therefore one primary-key probe per row,
-# whatever the estimate.
+# whatever the estimate; so is the previous period's row (`:previous`, its start).
 SUMMARY_SQL: Final[Mapping[PeriodKind, str]] = {
     PeriodKind.WEEKLY: """
         select u.id as user_id, u.email, u.display_name, u.locale, u.email_notifications_enabled,
@@ -58,22 +68,105 @@ SUMMARY_SQL: Final[Mapping[PeriodKind, str]] = {
                coalesce((select l.participant_count from leaderboard_results l
                           where l.week_start = r.week_start and l.user_id = r.user_id), 1)
                    as participant_count,
-               r.badges_awarded, r.awards_awarded
+               r.streak_weeks, r.badges_awarded, r.awards_awarded,
+               p.user_id is not null as has_previous, p.total_points as previous_points,
+               p.workouts_count as previous_workouts, p.activity_totals as previous_totals,
+               p.leaderboard_rank as previous_rank, null::int as previous_days
           from weekly_results r
           join users u on u.id = r.user_id
+          left join weekly_results p on p.user_id = r.user_id and p.week_start = :previous
          where r.week_start = :start
          order by r.user_id
     """,
     PeriodKind.MONTHLY: """
         select u.id as user_id, u.email, u.display_name, u.locale, u.email_notifications_enabled,
-               r.total_points, r.activity_totals, r.rankings, r.challenge,
-               r.badges_awarded, r.awards_awarded
+               r.total_points, r.workouts_count, r.active_days, r.activity_totals, r.rankings,
+               r.challenge, r.badges_awarded, r.awards_awarded,
+               p.user_id is not null as has_previous, p.total_points as previous_points,
+               p.workouts_count as previous_workouts, p.activity_totals as previous_totals,
+               (p.rankings -> 'friends' ->> 'points')::int as previous_rank,
+               p.active_days as previous_days
           from monthly_results r
           join users u on u.id = r.user_id
+          left join monthly_results p on p.user_id = r.user_id and p.month_start = :previous
          where r.month_start = :start
          order by r.user_id
     """,
 }
+
+# When the previous period was never evaluated its figures come from its workouts: one grouped
+# pass over them, hashed against the readers. A user created since has no previous period
+# ("first week"). Ranks are not recomputed (they need the whole board) and are left out.
+_PREVIOUS_FROM_WORKOUTS = f"""
+    previous as (
+        select w.user_id, count(distinct w.id) as workouts,
+               coalesce(sum(a.points), 0) as total_points, {QUANTITY_SUMS}
+          from workouts w
+          left join workout_activities a on a.workout_id = w.id
+         where w.start_time >= :previous and w.start_time < :start
+         group by w.user_id)
+"""
+_PREVIOUS_COLUMNS = (
+    "u.created_at < :start as has_previous, coalesce(p.total_points, 0) as previous_points, "
+    "coalesce(p.workouts, 0)::int as previous_workouts, jsonb_build_object("
+    + ", ".join(f"'{t}', coalesce(p.q_{t}, 0)" for t in TYPES)
+    + ") as previous_totals, null::int as previous_rank, null::int as previous_days"
+)
+
+COMPUTED_PREVIOUS_SQL: Final[Mapping[PeriodKind, str]] = {
+    PeriodKind.WEEKLY: f"""
+        with {_PREVIOUS_FROM_WORKOUTS}
+        select u.id as user_id, u.email, u.display_name, u.locale, u.email_notifications_enabled,
+               r.total_points, r.workouts_count, r.exercise_counts, r.activity_totals, r.goals,
+               coalesce(r.leaderboard_rank, 1) as rank,
+               coalesce((select l.participant_count from leaderboard_results l
+                          where l.week_start = r.week_start and l.user_id = r.user_id), 1)
+                   as participant_count,
+               r.streak_weeks, r.badges_awarded, r.awards_awarded, {_PREVIOUS_COLUMNS}
+          from weekly_results r
+          join users u on u.id = r.user_id
+          left join previous p on p.user_id = r.user_id
+         where r.week_start = :start
+         order by r.user_id
+    """,
+    PeriodKind.MONTHLY: f"""
+        with {_PREVIOUS_FROM_WORKOUTS}
+        select u.id as user_id, u.email, u.display_name, u.locale, u.email_notifications_enabled,
+               r.total_points, r.workouts_count, r.active_days, r.activity_totals, r.rankings,
+               r.challenge, r.badges_awarded, r.awards_awarded, {_PREVIOUS_COLUMNS}
+          from monthly_results r
+          join users u on u.id = r.user_id
+          left join previous p on p.user_id = r.user_id
+         where r.month_start = :start
+         order by r.user_id
+    """,
+}
+
+_PREVIOUS_STORED: Final = {
+    PeriodKind.WEEKLY: "select exists (select 1 from weekly_results where week_start = :previous)",
+    PeriodKind.MONTHLY: (
+        "select exists (select 1 from monthly_results where month_start = :previous)"
+    ),
+}
+
+
+async def previous_stored(conn: AsyncConnection, period: Period, zone: tzinfo) -> bool:
+    """Whether the previous period has stored results (else its figures come from workouts)."""
+    bounds = {"previous": previous(period, zone).start}
+    return bool((await conn.execute(text(_PREVIOUS_STORED[period.kind]), bounds)).scalar_one())
+
+
+def _previous_of(row: Any) -> PreviousFigures | None:
+    if not row["has_previous"]:
+        return None
+    rank, days = row["previous_rank"], row["previous_days"]
+    return PreviousFigures(
+        total_points=float(row["previous_points"]),
+        workouts_count=int(row["previous_workouts"]),
+        activity_totals=row["previous_totals"],
+        rank=None if rank is None else int(rank),
+        active_days=None if days is None else int(days),
+    )
 
 
 def summary_of(kind: PeriodKind, row: Any) -> Summary:
@@ -97,53 +190,38 @@ def summary_of(kind: PeriodKind, row: Any) -> Summary:
             participant_count=int(row["participant_count"]),
             badges=list(row["badges_awarded"]),
             awards=list(row["awards_awarded"]),
+            streak_weeks=int(row["streak_weeks"]),
+            previous=_previous_of(row),
         )
+    rankings = row["rankings"]
     return MonthlySummary(
         recipient=recipient,
         total_points=float(row["total_points"]),
         activity_totals=row["activity_totals"],
-        rankings=row["rankings"],
+        rankings=rankings,
         challenge=row["challenge"],
         badges=list(row["badges_awarded"]),
         awards=list(row["awards_awarded"]),
+        workouts_count=int(row["workouts_count"]),
+        active_days=int(row["active_days"]),
+        friends_count=rankings.get("friendsCount") or {},
+        global_count=rankings.get("globalCount") or {},
+        previous=_previous_of(row),
     )
 
 
 async def summary_batches(
-    engine: AsyncEngine, period: Period, *, size: int
+    engine: AsyncEngine, period: Period, *, size: int, zone: tzinfo
 ) -> AsyncIterator[list[Summary]]:
-    """The period's committed results joined with their users, `size` rows at a time (streamed)."""
+    """The period's committed results joined with their users and the previous period's
+    figures, `size` rows at a time (streamed), each batch with its friends boards."""
     kind = period.kind
-    async with engine.connect() as conn:
-        result = await conn.stream(text(SUMMARY_SQL[kind]), {"start": period.start})
+    bounds = {"start": period.start, "previous": previous(period, zone).start}
+    async with engine.connect() as conn, engine.connect() as boards_conn:
+        stored = await previous_stored(conn, period, zone)
+        statement = SUMMARY_SQL[kind] if stored else COMPUTED_PREVIOUS_SQL[kind]
+        result = await conn.stream(text(statement), bounds)
         async for rows in result.mappings().partitions(size):
-            yield [summary_of(kind, row) for row in rows]
-
-
-_RESULT_ROW: Final = {
-    PeriodKind.WEEKLY: "select * from weekly_results where week_start = :start and user_id = :user",
-    PeriodKind.MONTHLY: (
-        "select * from monthly_results where month_start = :start and user_id = :user"
-    ),
-}
-
-
-async def user_summary(conn: AsyncConnection, period: Period, user_id: UUID) -> Summary | None:
-    """One user's summary, read as `summary_batches` reads everyone's (a preview's, SPEC 12.3)."""
-    kind = period.kind
-    result = await conn.execute(
-        text(f"select * from ({SUMMARY_SQL[kind]}) s where s.user_id = :user"),
-        {"start": period.start, "user": user_id},
-    )
-    row = result.mappings().one_or_none()
-    return None if row is None else summary_of(kind, row)
-
-
-async def user_result_row(
-    conn: AsyncConnection, period: Period, user_id: UUID
-) -> RowMapping | None:
-    """One user's results row of the period, every column."""
-    result = await conn.execute(
-        text(_RESULT_ROW[period.kind]), {"start": period.start, "user": user_id}
-    )
-    return result.mappings().one_or_none()
+            batch = [summary_of(kind, row) for row in rows]
+            boards = await friends_boards(boards_conn, period, [s.recipient.user_id for s in batch])
+            yield [replace(s, board=tuple(boards.get(s.recipient.user_id, ()))) for s in batch]

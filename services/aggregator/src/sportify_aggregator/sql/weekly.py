@@ -55,7 +55,7 @@ async def create_week(conn: AsyncConnection, run: PeriodRun) -> None:
 _RESULTS = f"""
     insert into weekly_results (
         user_id, week_start, week_end, total_points, workouts_count, exercise_counts,
-        activity_totals, goals, leaderboard_rank, badges_awarded, awards_awarded,
+        activity_totals, goals, leaderboard_rank, streak_weeks, badges_awarded, awards_awarded,
         job_run_id, created_at, updated_at)
     select s.user_id, :start, :end, s.total_points, s.workouts_count, s.exercise_counts,
            s.activity_totals,
@@ -66,10 +66,11 @@ _RESULTS = f"""
                                             'target', trim_scale(s.points_target)),
                'challenge', jsonb_build_object('achieved', s.challenge_achieved,
                                                'target', trim_scale(:challenge))),
-           s.rank, {WEEKLY_RULES.badge_list}, {WEEKLY_RULES.award_list},
-           :run, coalesce(c.created_at, :now), :now
+           s.rank, coalesce(k.streak_weeks, 0), {WEEKLY_RULES.badge_list},
+           {WEEKLY_RULES.award_list}, :run, coalesce(c.created_at, :now), :now
       from agg_week s
       left join agg_created c on c.user_id = s.user_id
+      left join agg_streaks k on k.user_id = s.user_id
 """
 
 

@@ -1,0 +1,97 @@
+"""The top of each reader's friends leaderboard, for one batch of summaries (SPEC 4.3).
+
+One statement per batch, never per user: the batch's readers, their accepted friends (either
+direction) and each one's stored result for the period, ranked per reader (competition
+ranking, as the evaluation ranks). Kept: the first `BOARD_PLACES` rows and the reader.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Final
+from uuid import UUID
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from sportify_aggregator.records import BoardPlace
+from sportify_common.periods import Period, PeriodKind
+
+BOARD_PLACES: Final = 3
+
+_MEMBERS = """
+    readers as (select unnest(cast(:readers as uuid[])) as reader),
+    members as (
+        select r.reader, f.friend_id as member
+          from readers r join friendships f on f.user_id = r.reader
+         where f.status = 'accepted' and f.friend_id <> r.reader
+        union
+        select r.reader, f.user_id
+          from readers r join friendships f on f.friend_id = r.reader
+         where f.status = 'accepted' and f.user_id <> r.reader
+        union
+        select reader, reader from readers)
+"""
+
+_PLACES = """
+    placed as (
+        select m.reader, m.member, m.total_points,
+               rank() over (partition by m.reader order by m.total_points desc) as rank,
+               row_number() over (partition by m.reader
+                                  order by m.total_points desc, m.member = m.reader desc,
+                                           u.display_name, m.member) as position,
+               u.display_name
+          from scored m
+          join users u on u.id = m.member)
+    select reader, member, display_name, rank, total_points
+      from placed
+     where position <= :places or member = reader
+     order by reader, position
+"""
+
+# Weekly: every friend takes part (zeros too); each one's leaderboard row by its full key.
+# Monthly: friends take part with points > 0 (SPEC 4.2), the reader always.
+BOARD_SQL: Final[Mapping[PeriodKind, str]] = {
+    PeriodKind.WEEKLY: f"""
+        with {_MEMBERS},
+        scored as (
+            select m.reader, m.member, l.total_points
+              from members m
+              join leaderboard_results l on l.week_start = :start and l.user_id = m.member),
+        {_PLACES}
+    """,
+    PeriodKind.MONTHLY: f"""
+        with {_MEMBERS},
+        scored as (
+            select m.reader, m.member, r.total_points
+              from members m
+              join monthly_results r on r.user_id = m.member and r.month_start = :start
+             where r.total_points > 0 or m.member = m.reader),
+        {_PLACES}
+    """,
+}
+
+
+async def friends_boards(
+    conn: AsyncConnection, period: Period, readers: Sequence[UUID]
+) -> dict[UUID, list[BoardPlace]]:
+    """Each reader's board: up to `BOARD_PLACES` places plus the reader, best first."""
+    boards: dict[UUID, list[BoardPlace]] = defaultdict(list)
+    if not readers:
+        return boards
+    result = await conn.execute(
+        text(BOARD_SQL[period.kind]),
+        {"readers": list(readers), "start": period.start, "places": BOARD_PLACES},
+    )
+    for row in result.mappings():
+        boards[row["reader"]].append(
+            BoardPlace(
+                user_id=row["member"],
+                display_name=row["display_name"],
+                rank=int(row["rank"]),
+                total_points=float(row["total_points"]),
+                is_reader=row["member"] == row["reader"],
+            )
+        )
+    return boards
