@@ -20,8 +20,10 @@ import aio_pika
 import httpx
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -93,11 +95,23 @@ def viewport(browser: webdriver.Chrome, width: int, height: int = 900) -> None:
     )
 
 
+def navigate(browser: webdriver.Chrome, element: WebElement) -> None:
+    """Click a link or a submit button and wait until the next page has loaded: the marker
+    set on the old document is gone and the new document is complete."""
+    browser.execute_script("window.sportifyOldPage = true;")
+    element.click()
+    WebDriverWait(browser, WAIT, ignored_exceptions=(WebDriverException,)).until(
+        lambda driver: driver.execute_script(
+            "return !window.sportifyOldPage && document.readyState === 'complete';"
+        )
+    )
+
+
 def sign_in(browser: webdriver.Chrome, base: str, token: str = ADMIN_TOKEN) -> None:
     browser.get(base + "/ops/sign-in")
     css(browser, "#token").send_keys(token)
     css(browser, "#name").send_keys(OPERATOR)
-    css(browser, "form.form-stack button[type=submit]").click()
+    navigate(browser, css(browser, "form.form-stack button[type=submit]"))
 
 
 def session_cookie(browser: webdriver.Chrome) -> dict[str, Any]:
@@ -142,8 +156,12 @@ async def test_the_overview_after_a_weekly_run_shows_it_completed(
     eve = await insert_user(console_engine, display_name="Eve", email="eve@example.test")
     bob = await insert_user(console_engine, display_name="Bob", email="bob@example.test")
     await befriend(console_engine, eve, bob, "accepted")
-    await insert_workout(console_engine, eve, week.start + timedelta(hours=8), [("pushups", 50, 500)])
-    await insert_workout(console_engine, bob, week.start + timedelta(hours=30), [("running", 10, 300)])
+    await insert_workout(
+        console_engine, eve, week.start + timedelta(hours=8), [("pushups", 50, 500)]
+    )
+    await insert_workout(
+        console_engine, bob, week.start + timedelta(hours=30), [("running", 10, 300)]
+    )
     answer = await console_stack.post("/api/events/weekly")
     assert answer.status_code == 200, answer.text
     run_id = answer.json()["jobRunId"]
@@ -153,9 +171,9 @@ async def test_the_overview_after_a_weekly_run_shows_it_completed(
     assert row.find_element(By.CSS_SELECTOR, "th").text == "weekly-events"
     assert row.find_element(By.CSS_SELECTOR, "td[data-label=Status]").text == "completed"
     shown = row.find_element(By.CSS_SELECTOR, "td[data-label='Last run'] time")
-    assert shown.get_attribute("title").endswith("Z (UTC)")  # the UTC instant on hover
+    assert str(shown.get_attribute("title")).endswith("Z (UTC)")  # the UTC instant on hover
 
-    css(browser, f"a[href='/ops/runs/{run_id}']").click()
+    navigate(browser, css(browser, f"a[href='/ops/runs/{run_id}']"))
     page = main_text(browser)
     assert "completed" in page
     assert "Users processed" in page
@@ -168,11 +186,9 @@ async def test_a_schedule_paused_with_a_note_shows_in_the_audit_log(
     base = console_stack.monitor_url
     browser.get(base + "/ops/schedules")
     css(browser, "#note-monthly-events").send_keys("quarter close, until Friday")
-    css(browser, "#pause-monthly-events").click()
+    navigate(browser, css(browser, "#pause-monthly-events"))
     assert flash(browser) == "monthly-events paused."
-    row = css(browser, "#resume-monthly-events").find_element(
-        By.XPATH, "./ancestor::tr"
-    )
+    row = css(browser, "#resume-monthly-events").find_element(By.XPATH, "./ancestor::tr")
     assert "paused" in row.find_element(By.CSS_SELECTOR, "td[data-label=State]").text
     assert "quarter close, until Friday" in row.text
 
@@ -192,7 +208,7 @@ async def test_a_schedule_paused_with_a_note_shows_in_the_audit_log(
     ]
 
     browser.get(base + "/ops/schedules")
-    css(browser, "#resume-monthly-events").click()
+    navigate(browser, css(browser, "#resume-monthly-events"))
     assert flash(browser) == "monthly-events resumed."
 
 
@@ -210,7 +226,7 @@ async def test_a_backfill_shows_its_dry_run_then_runs_to_completion(
     css(browser, "#bf-from").send_keys(first.label)
     css(browser, "#bf-to").send_keys(last.label)
     css(browser, "#bf-reason").send_keys("two weeks the scheduler missed")
-    css(browser, "#bf-submit").click()
+    navigate(browser, css(browser, "#bf-submit"))
 
     assert browser.current_url.endswith("/ops/backfills/plan")
     plan = css(browser, "table tbody")
@@ -222,7 +238,7 @@ async def test_a_backfill_shows_its_dry_run_then_runs_to_completion(
     async with console_engine.connect() as conn:
         assert (await conn.execute(text("select count(*) from backfills"))).scalar_one() == 0
 
-    css(browser, "#confirm-backfill button[type=submit]").click()
+    navigate(browser, css(browser, "#confirm-backfill button[type=submit]"))
     assert flash(browser) == "Backfill started."
 
     def completed() -> bool:
@@ -230,9 +246,7 @@ async def test_a_backfill_shows_its_dry_run_then_runs_to_completion(
         return "completed" in css(browser, "h1").text
 
     await eventually(completed, what="the backfill to complete", timeout=60)
-    outcomes = [
-        td.text for td in browser.find_elements(By.CSS_SELECTOR, "td[data-label=Outcome]")
-    ]
+    outcomes = [td.text for td in browser.find_elements(By.CSS_SELECTOR, "td[data-label=Outcome]")]
     assert outcomes == ["completed", "completed"]
     async with console_engine.connect() as conn:
         runs = (
@@ -258,17 +272,21 @@ async def test_a_failed_email_is_requeued_after_the_dry_run_count_and_sent(
     [failed] = await insert_failed(console_engine, 1, created_at=utc_now())
     async with console_engine.connect() as conn:
         recipient = (
-            await conn.execute(text("select recipient from email_queue where id = :id"), {"id": failed})
+            await conn.execute(
+                text("select recipient from email_queue where id = :id"), {"id": failed}
+            )
         ).scalar_one()
     browser.get(console_stack.monitor_url + "/ops/emails?status=failed")
     css(browser, f"#sel-{failed}").click()
-    css(browser, "#requeue-form button[value=selected]").click()
+    navigate(browser, css(browser, "#requeue-form button[value=selected]"))
 
     count = css(browser, "#requeue-count").text
     assert "1 failed email would go back to pending" in count
     assert (await _status_of(console_engine, failed)) == "failed"  # the dry run changed nothing
 
-    css(browser, "form[action='/ops/emails/requeue/confirm'] button[type=submit]").click()
+    navigate(
+        browser, css(browser, "form[action='/ops/emails/requeue/confirm'] button[type=submit]")
+    )
     assert flash(browser) == "Requeued 1 of 1 matching emails."
     await eventually(lambda: smtp_sink.to(recipient), what="the requeued email at the sink")
     await eventually_async(
@@ -316,9 +334,9 @@ async def test_a_dead_letter_is_replayed_and_delivered(
     browser.get(base + "/ops/dead-letters")
     link = css(browser, f"a[href='/ops/dead-letters/{dlq}']")
     assert "1 waiting" in link.find_element(By.XPATH, "./ancestor::tr").text
-    link.click()
+    navigate(browser, link)
     assert "Back from the DLQ" in css(browser, "section.letter pre").text  # peeked, not taken
-    css(browser, "#replay-form button[type=submit]").click()
+    navigate(browser, css(browser, "#replay-form button[type=submit]"))
     assert flash(browser) == "Replayed 1 messages."
     assert "0 waiting" in main_text(browser)
     await eventually(
@@ -329,6 +347,24 @@ async def test_a_dead_letter_is_replayed_and_delivered(
 
 
 # --- every page, both widths, axe-core ----------------------------------------------------------
+
+AXE_RUN = (
+    "return axe.run(document, {runOnly: {type: 'tag', values: "
+    "['wcag2a', 'wcag2aa', 'wcag21aa']}}).then(r => r.violations.map(v => "
+    "({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))})));"
+)
+
+
+def photograph_and_check(
+    browser: webdriver.Chrome, name: str, width: int, axe_source: str, screenshots: Path
+) -> list[dict[str, Any]]:
+    """Screenshot of the whole page at `width`; the serious or critical axe violations."""
+    height = browser.execute_script("return document.documentElement.scrollHeight")
+    viewport(browser, width, min(int(height), 3000))
+    browser.save_screenshot(str(screenshots / f"{name}-{width}.png"))
+    browser.execute_script(axe_source)
+    found: list[dict[str, Any]] = browser.execute_script(AXE_RUN)
+    return [v for v in found if v["impact"] in ("serious", "critical")]
 
 
 async def test_every_page_has_screenshots_and_no_serious_accessibility_violation(
@@ -346,9 +382,11 @@ async def test_every_page_has_screenshots_and_no_serious_accessibility_violation
             await conn.execute(text("select id from email_queue order by created_at limit 1"))
         ).scalar_one()
         backfill_id = (await conn.execute(text("select id from backfills limit 1"))).scalar_one()
-    dlq = Topology(console_stack.env["AMQP_NAMESPACE"], 5).dead_letter_queue(
-        "mailer", RoutingKey.EMAIL_REQUESTED
-    ).name
+    dlq = (
+        Topology(console_stack.env["AMQP_NAMESPACE"], 5)
+        .dead_letter_queue("mailer", RoutingKey.EMAIL_REQUESTED)
+        .name
+    )
     pages = {
         "overview": "/ops/",
         "runs": "/ops/runs",
@@ -374,19 +412,23 @@ async def test_every_page_has_screenshots_and_no_serious_accessibility_violation
                         "return document.documentElement.scrollWidth - window.innerWidth"
                     )
                     assert overflow <= 0, f"{name} scrolls sideways at {width} px by {overflow}"
-                height = browser.execute_script("return document.documentElement.scrollHeight")
-                viewport(browser, width, min(int(height), 3000))
-                browser.save_screenshot(str(screenshots / f"{name}-{width}.png"))
-                browser.execute_script(axe_source)
-                found = browser.execute_script(
-                    "return axe.run(document, {runOnly: {type: 'tag', values: "
-                    "['wcag2a', 'wcag2aa', 'wcag21aa']}}).then(r => r.violations.map(v => "
-                    "({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))})));"
-                )
-                blocking = [v for v in found if v["impact"] in ("serious", "critical")]
+                blocking = photograph_and_check(browser, name, width, axe_source, screenshots)
                 if blocking:
                     problems[f"{name}@{width}"] = blocking
+        browser.execute_cdp_cmd(
+            "Emulation.setEmulatedMedia",
+            {"features": [{"name": "prefers-color-scheme", "value": "dark"}]},
+        )
+        for name, path in pages.items():  # the dark scheme's contrast too
+            viewport(browser, WIDTHS[0])
+            browser.get(console_stack.monitor_url + path)
+            blocking = photograph_and_check(
+                browser, f"{name}-dark", WIDTHS[0], axe_source, screenshots
+            )
+            if blocking:
+                problems[f"{name}@dark"] = blocking
     finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
         viewport(browser, 1280)
     assert problems == {}
 
@@ -403,9 +445,7 @@ async def test_a_post_without_the_csrf_token_is_refused(
     ) as client:
         page = await client.get("/ops/schedules")
         assert page.status_code == 200  # the cookie is a valid session
-        refused = await client.post(
-            "/ops/schedules/weekly-events/pause", data={"note": "no token"}
-        )
+        refused = await client.post("/ops/schedules/weekly-events/pause", data={"note": "no token"})
         forged = await client.post(
             "/ops/schedules/weekly-events/pause",
             data={"note": "forged token", "csrf_token": "0" * 64},
@@ -440,16 +480,44 @@ async def test_the_console_sends_a_strict_content_security_policy(
     assert "script-src" not in policy  # no script at all
 
 
+async def test_behind_https_the_session_cookie_is_secure(console_stack: ServiceStack) -> None:
+    async with httpx.AsyncClient(base_url=console_stack.monitor_url) as client:
+        form = await client.get("/ops/sign-in", headers={"X-Forwarded-Proto": "https"})
+        assert "secure" in form.headers["set-cookie"].lower()
+        pre = form.cookies["sportify_ops_signin"]
+        answer = await client.post(
+            "/ops/sign-in",
+            data={"csrf_token": pre, "token": ADMIN_TOKEN, "name": ""},
+            headers={"X-Forwarded-Proto": "https", "Cookie": f"sportify_ops_signin={pre}"},
+        )
+    assert answer.status_code == 303
+    cookie = next(v for k, v in answer.headers.multi_items() if k == "set-cookie")
+    assert cookie.startswith("sportify_ops=")
+    for attribute in ("Secure", "HttpOnly", "SameSite=strict", "Path=/ops", "Max-Age=43200"):
+        assert attribute.lower() in cookie.lower()
+
+
 async def test_sign_out_ends_the_session(
-    browser: webdriver.Chrome, console_stack: ServiceStack
+    browser: webdriver.Chrome, console_stack: ServiceStack, axe_source: str, screenshots: Path
 ) -> None:
     browser.get(console_stack.monitor_url + "/ops/")
-    css(browser, ".who form button[type=submit]").click()
+    navigate(browser, css(browser, ".who form button[type=submit]"))
     assert browser.current_url.split("?")[0].endswith("/ops/sign-in")
     assert flash(browser) == "Signed out."
     assert browser.get_cookie("sportify_ops") is None
     browser.get(console_stack.monitor_url + "/ops/audit")
     assert browser.current_url.endswith("/ops/sign-in")
+    problems = {}
+    try:
+        for width in WIDTHS:
+            viewport(browser, width)
+            browser.get(console_stack.monitor_url + "/ops/sign-in")
+            problems[width] = photograph_and_check(
+                browser, "sign-in", width, axe_source, screenshots
+            )
+    finally:
+        viewport(browser, 1280)
+    assert problems == {1280: [], 375: []}
 
 
 async def test_failed_sign_ins_are_rate_limited_per_address(

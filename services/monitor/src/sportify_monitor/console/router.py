@@ -12,6 +12,7 @@ from sportify_monitor.console.pages import (
     auth,
     dead_letters,
     emails,
+    not_found,
     overview,
     runs,
     schedules,
@@ -25,5 +26,5 @@ def install_console(app: FastAPI) -> None:
         StaticFiles(directory=Path(__file__).parent / "static"),
         name="console-static",
     )
-    for page in (auth, overview, runs, schedules, emails, dead_letters, audit):
+    for page in (auth, overview, runs, schedules, emails, dead_letters, audit, not_found):
         app.include_router(page.router)

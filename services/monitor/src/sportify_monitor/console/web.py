@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import parse_qs, urlencode
@@ -65,7 +65,9 @@ class RefusedError(Exception):
 def monitor_of(request: Request) -> Monitor:
     monitor = getattr(request.app.state, "monitor", None)
     if not isinstance(monitor, Monitor):
-        raise RefusedError(503, "Starting", "The monitor is not started yet; try again in a moment.")
+        raise RefusedError(
+            503, "Starting", "The monitor is not started yet; try again in a moment."
+        )
     return monitor
 
 
@@ -222,7 +224,7 @@ _TITLES: Final = {400: "Bad request", 404: "Not found", 409: "Conflict", 503: "U
 class ConsoleRoute(APIRoute):
     """Every console route: problems become pages, an absent session the sign-in page."""
 
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def handle(request: Request) -> Response:

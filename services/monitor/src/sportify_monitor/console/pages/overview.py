@@ -46,5 +46,4 @@ async def overview(request: Request) -> Response:
         schedules=schedules.schedules,
         dead_letters=dead_letters,
         charts=charts,
-        refresh=30,
     )

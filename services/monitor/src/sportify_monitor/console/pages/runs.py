@@ -3,7 +3,7 @@ force, cancel) through the functions the admin API and the triggers call."""
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -74,7 +74,8 @@ async def run(request: Request, run_id: str) -> Response:
     if detail is None:
         raise ApiError(404, "not-found", f"No job run with id {run_id}.")
     metadata = detail.metadata
-    result = metadata.get("result") if isinstance(metadata.get("result"), dict) else {}
+    stored = metadata.get("result")
+    result: dict[str, Any] = stored if isinstance(stored, dict) else {}
     return render(
         request,
         "run.html",
@@ -90,7 +91,7 @@ async def run(request: Request, run_id: str) -> Response:
         result=result,
         error=metadata.get("error") if isinstance(metadata.get("error"), dict) else None,
         can_rerun=detail.job_name in {job.value for job in actions.PERIOD_KINDS},
-        refresh=3 if detail.status in ("running", "pending") else None,
+        in_progress=detail.status in ("running", "pending"),
     )
 
 

@@ -150,7 +150,7 @@ async def backfill(request: Request, backfill_id: str) -> Response:
         section="schedules",
         title="Backfill",
         backfill=detail,
-        refresh=2 if detail.status == "running" else None,
+        in_progress=detail.status == "running",
     )
 
 
