@@ -82,15 +82,15 @@ async def test_a_console_pause_writes_the_audit_row_the_admin_api_writes(
         assert api.status_code == 200
     async with engine.connect() as conn:
         rows = (
-            await conn.execute(
-                text("select actor, action, target, details from audit_log order by at, id")
-            )
+            await conn.execute(text("select actor, action, target, details from audit_log"))
         ).all()
-    assert [(r.actor, r.action, r.target, r.details) for r in rows] == [
-        ("console:Ana", "schedule.pause", "monthly-events", {"note": "quarter close"}),
-        ("console:Ana", "schedule.resume", "monthly-events", {"note": ""}),
-        ("ana-cli", "schedule.pause", "monthly-events", {"note": "quarter close"}),
+    # the monitor's clock is fixed, so the rows share one instant: compare them unordered
+    assert sorted((r.actor, r.action, r.target, r.details["note"]) for r in rows) == [
+        ("ana-cli", "schedule.pause", "monthly-events", "quarter close"),
+        ("console:Ana", "schedule.pause", "monthly-events", "quarter close"),
+        ("console:Ana", "schedule.resume", "monthly-events", ""),
     ]
+    assert all(set(r.details) == {"note"} for r in rows)
 
 
 async def test_suppressions_added_and_removed_in_the_console_are_audited(
@@ -116,10 +116,8 @@ async def test_suppressions_added_and_removed_in_the_console_are_audited(
     assert again.headers["content-type"].startswith("text/html")
     assert "is not suppressed" in again.text
     async with engine.connect() as conn:
-        actions = (
-            await conn.execute(text("select action, target from audit_log order by at, id"))
-        ).all()
-    assert [tuple(a) for a in actions] == [
+        actions = (await conn.execute(text("select action, target from audit_log"))).all()
+    assert sorted(tuple(a) for a in actions) == [
         ("suppressions.add", "bounce@example.test"),
         ("suppressions.remove", "bounce@example.test"),
     ]
