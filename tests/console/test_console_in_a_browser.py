@@ -346,6 +346,40 @@ async def test_a_dead_letter_is_replayed_and_delivered(
     assert dlq in css(browser, "tbody tr").text
 
 
+async def test_a_preview_shows_the_users_summary_and_sends_a_test(
+    browser: webdriver.Chrome,
+    console_stack: ServiceStack,
+    console_engine: AsyncEngine,
+    console_settings: Settings,
+    smtp_sink: SmtpSink,
+) -> None:
+    week = latest_closed(PeriodKind.WEEKLY, utc_now(), console_settings.zone)
+    async with console_engine.connect() as conn:
+        eve = (
+            await conn.execute(text("select id from users where email = 'eve@example.test'"))
+        ).scalar_one()
+    browser.get(console_stack.monitor_url + "/ops/preview")
+    css(browser, "#p-user").send_keys(str(eve))
+    css(browser, "#p-period").send_keys(week.label)
+    navigate(browser, css(browser, "#p-submit"))
+    subject = css(browser, "dl.facts dd").text
+    assert "Eve" in subject
+    assert css(browser, "iframe.email").get_attribute("sandbox") == ""
+    assert "Eve" in css(browser, "main pre").text
+
+    css(browser, "#p-to").send_keys("tester@example.test")
+    navigate(browser, css(browser, "#send-test button[type=submit]"))
+    assert flash(browser).startswith("Test sent to tester@example.test: [TEST] ")
+    [sent] = await eventually(
+        lambda: smtp_sink.to("tester@example.test"), what="the test email at the sink"
+    )
+    assert str(sent["Subject"]) == f"[TEST] {subject}"
+    browser.get(console_stack.monitor_url + "/ops/audit?action=preview.send-test")
+    entry = css(browser, "tbody tr").text
+    assert f"console:{OPERATOR}" in entry
+    assert str(eve) in entry
+
+
 # --- every page, both widths, axe-core ----------------------------------------------------------
 
 AXE_RUN = (
@@ -382,6 +416,9 @@ async def test_every_page_has_screenshots_and_no_serious_accessibility_violation
             await conn.execute(text("select id from email_queue order by created_at limit 1"))
         ).scalar_one()
         backfill_id = (await conn.execute(text("select id from backfills limit 1"))).scalar_one()
+        user_id = (
+            await conn.execute(text("select id from users where email = 'eve@example.test'"))
+        ).scalar_one()
     dlq = (
         Topology(console_stack.env["AMQP_NAMESPACE"], 5)
         .dead_letter_queue("mailer", RoutingKey.EMAIL_REQUESTED)
@@ -399,6 +436,7 @@ async def test_every_page_has_screenshots_and_no_serious_accessibility_violation
         "dead-letters": "/ops/dead-letters",
         "dead-letter-queue": f"/ops/dead-letters/{dlq}",
         "audit": "/ops/audit",
+        "preview": f"/ops/preview?kind=weekly&userId={user_id}",
     }
     problems: dict[str, list[dict[str, Any]]] = {}
     try:

@@ -14,6 +14,7 @@ from sportify_monitor.console.pages import (
     emails,
     not_found,
     overview,
+    preview,
     runs,
     schedules,
 )
@@ -26,5 +27,5 @@ def install_console(app: FastAPI) -> None:
         StaticFiles(directory=Path(__file__).parent / "static"),
         name="console-static",
     )
-    for page in (auth, overview, runs, schedules, emails, dead_letters, audit, not_found):
+    for page in (auth, overview, runs, schedules, emails, dead_letters, preview, audit, not_found):
         app.include_router(page.router)
