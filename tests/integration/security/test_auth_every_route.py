@@ -1,4 +1,5 @@
-"""Every route but the health, metrics, unsubscribe and schema routes demands a bearer token.
+"""Every route but the health, metrics, unsubscribe and schema routes demands a bearer token;
+every ops console route (under /ops, SPEC 13) but its sign-in page and stylesheet a session.
 
 The routes are enumerated from the app itself, so a new route without a guard fails here.
 """
@@ -37,6 +38,8 @@ OPEN_PATHS = frozenset(
         "/redoc",
     }
 )
+CONSOLE = "/ops"
+CONSOLE_OPEN = frozenset({"/ops/sign-in", "/ops/static"})
 WRONG = {"Authorization": "Bearer wrong-token-for-tests"}
 _PARAM = re.compile(r"\{[^}]+\}")
 
@@ -63,7 +66,7 @@ def guarded_routes(app: FastAPI) -> list[tuple[str, str, RouteContext]]:
     found: list[tuple[str, str, RouteContext]] = []
     for route in iter_route_contexts(app.routes):
         path = route.path or ""
-        if path in excluded:
+        if path in excluded or path.startswith(CONSOLE):
             continue
         concrete = _PARAM.sub(str(uuid4()), path)
         found.extend((method, concrete, route) for method in _methods(route))
@@ -85,6 +88,34 @@ def right_token(route: RouteContext) -> dict[str, str]:
     if require_admin in calls:
         return ADMIN
     return {"Authorization": "Bearer route-has-no-guard"}
+
+
+def console_routes(app: FastAPI) -> list[tuple[str, str]]:
+    """(method, concrete path) of every console route that must demand a session."""
+    found: list[tuple[str, str]] = []
+    for route in iter_route_contexts(app.routes):
+        path = route.path or ""
+        if path.startswith(CONSOLE) and path not in CONSOLE_OPEN:
+            concrete = _PARAM.sub(str(uuid4()), path)
+            found.extend((method, concrete) for method in _methods(route))
+    return found
+
+
+async def test_every_console_route_sends_a_person_without_a_session_to_sign_in(
+    settings: Settings,
+) -> None:
+    routes = console_routes(create_app(fuzz_settings(settings)))
+    assert ("POST", "/ops/sign-out") in routes  # the enumeration sees the console
+    answers = {}
+    async with monitor_client(fuzz_settings(settings)) as client:
+        for method, path in routes:
+            for label, headers in (("none", {}), ("bearer", ADMIN)):  # a token is no session
+                response = await client.request(method, path, headers=headers)
+                answers[(method, path, label)] = (
+                    response.status_code,
+                    response.headers.get("location"),
+                )
+    assert set(answers.values()) == {(303, "/ops/sign-in")}, answers
 
 
 @pytest.fixture

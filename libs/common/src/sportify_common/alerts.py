@@ -117,3 +117,14 @@ async def raise_alert(
     context.metrics.alerts_sent.inc()
     logger.warning("alert raised: %s", title)
     return True
+
+
+async def last_sent(engine: AsyncEngine, *, title_prefix: str) -> datetime | None:
+    """When an alert whose title starts with `title_prefix` was last sent (None: never)."""
+    async with engine.connect() as conn:
+        result = await conn.execute(
+            text("select max(last_sent_at) from alerts_sent where starts_with(title, :prefix)"),
+            {"prefix": title_prefix},
+        )
+        value = result.scalar_one()
+    return value if isinstance(value, datetime) else None

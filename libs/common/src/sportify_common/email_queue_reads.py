@@ -241,3 +241,21 @@ async def suppressed_addresses(
         {"addresses": sorted(set(addresses)), "now": now},
     )
     return {row[0] for row in result}
+
+
+async def sent_per_hour(conn: AsyncConnection, *, since: datetime) -> list[tuple[datetime, int]]:
+    """(UTC hour, emails sent in it) for emails created and sent since `since` (the ops
+    console's chart); bounded by email_queue(created_at, status)."""
+    result = await conn.execute(
+        text(
+            """
+            select date_trunc('hour', sent_at) as hour, count(*) as sent
+              from email_queue
+             where created_at >= :since and status = 'sent' and sent_at >= :since
+             group by 1
+             order by 1
+            """
+        ),
+        {"since": since},
+    )
+    return [(row.hour, int(row.sent)) for row in result]

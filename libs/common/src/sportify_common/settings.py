@@ -12,6 +12,7 @@ line.
 
 from __future__ import annotations
 
+import hmac
 import os
 from datetime import tzinfo
 from functools import cached_property
@@ -282,10 +283,24 @@ class MonitorSettings(
     stuck_job_threshold_minutes: float = Field(60, gt=0)
     events_trigger_wait_seconds: float = Field(25, ge=0)
     monitoring_cache_seconds: float = Field(1.0, ge=0, le=60)
+    ops_session_secret: SecretStr | None = None
 
     @property
     def admin_secret(self) -> SecretStr | None:
         return self.admin_api_token or self.cron_secret
+
+    @property
+    def console_secret(self) -> bytes | None:
+        """The key of the ops console's session cookies (SPEC 9, 13): OPS_SESSION_SECRET, else
+        one derived from the admin token (so a new token also signs every console user out)."""
+        if self.ops_session_secret is not None:
+            return self.ops_session_secret.get_secret_value().encode()
+        admin = self.admin_secret
+        if admin is None:
+            return None
+        return hmac.new(
+            admin.get_secret_value().encode(), b"sportify-ops-session", "sha256"
+        ).digest()
 
 
 # The pydantic mypy plugin synthesises a `model_construct` per class whose parameters follow

@@ -25,6 +25,7 @@ from sportify_common.scheduled_jobs import scheduled_jobs
 from sportify_common.settings import MonitorSettings, load_settings_for
 from sportify_common.topology import Topology
 from sportify_monitor.backfill_runner import BackfillRunner
+from sportify_monitor.console.router import install_console
 from sportify_monitor.context import SERVICE, Monitor
 from sportify_monitor.dead_letters import DeadLetterDepths, dead_letter_gauge
 from sportify_monitor.errors import install_error_handlers
@@ -163,6 +164,7 @@ def create_app(
     app.include_router(previews.router)
     app.include_router(unsubscribe.router)
     app.include_router(health.router)
+    install_console(app)
     return app
 
 

@@ -20,6 +20,7 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from sportify_cli.console_hint import console_url, sign_in_hint
 from sportify_cli.database import migrate
 from sportify_cli.demo_data import ATHLETES, insert_demo_data
 from sportify_cli.demo_sink import EmlFolderSink
@@ -41,6 +42,7 @@ def run_demo(settings: Settings) -> int:
             folder = Path("demo-emails") / utc_now().strftime("%Y%m%dT%H%M%SZ")
             sink = stack.enter_context(EmlFolderSink(folder))
             env |= {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(sink.port), "SMTP_TLS": "none"}
+        secret_made_up = settings.cron_secret is None and settings.admin_api_token is None
         if settings.cron_secret is None:
             env["CRON_SECRET"] = secrets.token_urlsafe(24)
         env.setdefault("EVENTS_TRIGGER_WAIT_SECONDS", "60")
@@ -51,7 +53,13 @@ def run_demo(settings: Settings) -> int:
             smtp_port=int(env.get("SMTP_PORT", settings.smtp_port)),
             cron_secret=env.get("EVENTS_CRON_SECRET") or env.get("CRON_SECRET"),
         )
-        return asyncio.run(_demo(demo_settings, env, sink))
+        code = asyncio.run(_demo(demo_settings, env, sink))
+    _say(f"7. Ops console: {console_url(settings)}")
+    print(
+        f"   start the services with `make dev` (or `sportify dev`), open {console_url(settings)}"
+    )
+    print(f"   and {sign_in_hint(settings, secret_made_up=secret_made_up)}")
+    return code
 
 
 async def _demo(settings: Settings, env: dict[str, str], sink: EmlFolderSink | None) -> int:

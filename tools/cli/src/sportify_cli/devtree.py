@@ -10,6 +10,7 @@ import sys
 import time
 from types import FrameType
 
+from sportify_cli.console_hint import console_url, sign_in_hint
 from sportify_common.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ def stop_tree(children: dict[str, subprocess.Popen[bytes]], timeout: float = 30.
 
 def run_dev(settings: Settings) -> int:
     children = start_tree(settings)
+    logger.info("ops console: %s (%s)", console_url(settings), sign_in_hint(settings))
     stopping = False
 
     def _stop(signum: int, _frame: FrameType | None) -> None:

@@ -429,3 +429,77 @@ async def cancel_results_statement(db: Executor, run: JobRunRow) -> bool:
         {"pid": backend["pid"], "name": results_application_name(run.id)},
     )
     return any(bool(value) for value in result.scalars())
+
+
+# --- the ops console's reads (SPEC 13) --------------------------------------------------------
+
+_PAGE_SQL = f"""
+select {_COLUMNS} from job_runs
+ where (cast(:job_name as text) is null or job_name = cast(:job_name as text))
+   and (cast(:status as text) is null or status = cast(:status as text))
+   and (cast(:c_at as timestamptz) is null
+        or (created_at, id) < (cast(:c_at as timestamptz), cast(:c_id as uuid)))
+ order by created_at desc, id desc
+ limit :limit
+"""
+
+
+async def page(
+    db: Executor,
+    *,
+    job_name: str | None,
+    status: str | None,
+    after_at: datetime | None,
+    after_id: UUID | None,
+    limit: int,
+) -> list[JobRunRow]:
+    """Runs newest first by (created_at, id), strictly before the given key; `limit` rows
+    (walks ix_job_runs_created_at backwards)."""
+    return await _many(
+        db,
+        _PAGE_SQL,
+        job_name=job_name,
+        status=status,
+        c_at=after_at,
+        c_id=after_id,
+        limit=limit,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class HourlyDurations:
+    hour: datetime
+    job_name: str
+    runs: int
+    mean_seconds: float
+    max_seconds: float
+
+
+async def hourly_durations(db: Executor, *, since: datetime) -> list[HourlyDurations]:
+    """Per UTC hour and job, the finished runs started since `since` and their durations: at
+    most 24 rows a day per job, whatever the number of runs."""
+    result = await db.execute(
+        text(
+            """
+            select date_trunc('hour', started_at) as hour, job_name, count(*) as runs,
+                   avg(extract(epoch from completed_at - started_at)) as mean_seconds,
+                   max(extract(epoch from completed_at - started_at)) as max_seconds
+              from job_runs
+             where created_at >= :since and started_at >= :since
+               and completed_at is not null
+             group by 1, 2
+             order by 1, 2
+            """
+        ),
+        {"since": since},
+    )
+    return [
+        HourlyDurations(
+            hour=row.hour,
+            job_name=row.job_name,
+            runs=int(row.runs),
+            mean_seconds=float(row.mean_seconds or 0),
+            max_seconds=float(row.max_seconds or 0),
+        )
+        for row in result
+    ]

@@ -1,0 +1,1 @@
+"""The ops console (SPEC 13): server-rendered pages under /ops over the admin operations."""
