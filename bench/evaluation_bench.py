@@ -16,6 +16,7 @@ from typing import Any
 import asyncpg
 
 from bench.support import (
+    DatabaseCpu,
     cpu_report,
     cpu_snapshot,
     replica_names,
@@ -348,34 +349,37 @@ async def _measure(
     email_kind = f"{kind.value}-summary"
     with running(services, env, Path("bench/results/logs")) as stack:
         await wait_ready(stack)
-        cpu_before = cpu_snapshot(stack)
-        triggered = time.perf_counter()
-        status, body = await trigger(stack, path, params)
-        answered = time.perf_counter()
-        stored = await wait_for_rows(
-            url,
-            "select count(*) from email_queue where kind = $1",
-            eligible,
-            "select max(created_at) from email_queue where kind = $1",
-            email_kind,
-            timeout=3600,
-        )
-        cpu_stored = cpu_snapshot(stack)
-        print(cpu_report(cpu_before, cpu_stored))
-        sent = cpu_sent = None
-        if until_sent:
-            sent = await wait_for_rows(
+        async with DatabaseCpu(url) as database_cpu:
+            cpu_before = cpu_snapshot(stack)
+            triggered = time.perf_counter()
+            status, body = await trigger(stack, path, params)
+            answered = time.perf_counter()
+            stored = await wait_for_rows(
                 url,
-                "select count(*) from email_queue where kind = $1 "
-                "and status not in ('pending', 'retrying')",
+                "select count(*) from email_queue where kind = $1",
                 eligible,
-                "select max(updated_at) from email_queue where kind = $1",
+                "select max(created_at) from email_queue where kind = $1",
                 email_kind,
                 timeout=3600,
             )
-            after = cpu_snapshot(stack)
-            print("to sent: " + cpu_report(cpu_before, after))
-            cpu_sent = _cpu_used(cpu_before, after)
+            cpu_stored = cpu_snapshot(stack)
+            cpu_stored["postgresql (this database)"] = database_cpu.seconds
+            print(cpu_report(cpu_before, cpu_stored))
+            sent = cpu_sent = None
+            if until_sent:
+                sent = await wait_for_rows(
+                    url,
+                    "select count(*) from email_queue where kind = $1 "
+                    "and status not in ('pending', 'retrying')",
+                    eligible,
+                    "select max(updated_at) from email_queue where kind = $1",
+                    email_kind,
+                    timeout=3600,
+                )
+                after = cpu_snapshot(stack)
+                after["postgresql (this database)"] = database_cpu.seconds
+                print("to sent: " + cpu_report(cpu_before, after))
+                cpu_sent = _cpu_used(cpu_before, after)
         aggregator_mb = max(stack.peak_rss_mb(s) for s in services if s.startswith("aggregator"))
         mailer_mb = max(stack.peak_rss_mb(s) for s in services if s.startswith("mailer"))
     return _Measured(

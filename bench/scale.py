@@ -107,6 +107,8 @@ async def set_explain(names: list[str], min_ms: str) -> None:
     admin = await _admin()
     try:
         for name in names:
+            if not await admin.fetchval("select 1 from pg_database where datname = $1", name):
+                continue
             if min_ms == "off":
                 for setting, _ in _AUTO_EXPLAIN:
                     await admin.execute(f'alter database "{name}" reset {setting}')
