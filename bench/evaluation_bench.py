@@ -197,6 +197,7 @@ async def run(
     until_sent: bool = False,
     mailers: int = 1,
     aggregators: int = 1,
+    linger: float = 0.0,
 ) -> RunFigures:
     now = utc_now()
     period = latest_closed(kind, now, load_settings().zone)
@@ -228,6 +229,7 @@ async def run(
                 env,
                 eligible,
                 until_sent=until_sent,
+                linger=linger,
                 services=[
                     *replica_names("aggregator", aggregators),
                     *replica_names("mailer", mailers),
@@ -330,6 +332,20 @@ class _Measured:
     mailer_mb: float
 
 
+async def _finished(url: str, email_kind: str) -> int:
+    conn = await asyncpg.connect(url)
+    try:
+        return int(
+            await conn.fetchval(
+                "select count(*) from email_queue where kind = $1 "
+                "and status not in ('pending', 'retrying')",
+                email_kind,
+            )
+        )
+    finally:
+        await conn.close()
+
+
 def _cpu_used(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
     return {k: round(after[k] - before.get(k, 0.0), 1) for k in after}
 
@@ -343,6 +359,7 @@ async def _measure(
     *,
     until_sent: bool,
     services: list[str],
+    linger: float = 0.0,
 ) -> _Measured:
     path = "/api/events/weekly" if kind is PeriodKind.WEEKLY else "/api/events/monthly"
     params = {EVALUATED_PERIODS[kind].query_param: label}
@@ -380,6 +397,23 @@ async def _measure(
                 after["postgresql (this database)"] = database_cpu.seconds
                 print("to sent: " + cpu_report(cpu_before, after))
                 cpu_sent = _cpu_used(cpu_before, after)
+            elif linger > 0:
+                # Sending alone, after the last summary was stored: where its CPU goes.
+                sent_before = await _finished(url, email_kind)
+                began, start = time.perf_counter(), cpu_snapshot(stack)
+                start["postgresql (this database)"] = database_cpu.seconds
+                await asyncio.sleep(linger)
+                after = cpu_snapshot(stack)
+                after["postgresql (this database)"] = database_cpu.seconds
+                window = time.perf_counter() - began
+                finished = await _finished(url, email_kind) - sent_before
+                print(
+                    f"sending alone for {window:.0f} s: {finished / window:.0f} emails/s; "
+                    + cpu_report(start, after)
+                )
+                cpu_sent = _cpu_used(start, after)
+                cpu_sent["window seconds"] = round(window, 1)
+                cpu_sent["emails per second"] = round(finished / window, 1)
         aggregator_mb = max(stack.peak_rss_mb(s) for s in services if s.startswith("aggregator"))
         mailer_mb = max(stack.peak_rss_mb(s) for s in services if s.startswith("mailer"))
     return _Measured(
@@ -415,6 +449,9 @@ def main(kind: PeriodKind, whole_target: float) -> None:
     )
     parser.add_argument("--mailers", type=int, default=1, help="mailer replicas")
     parser.add_argument("--aggregators", type=int, default=1, help="aggregator replicas")
+    parser.add_argument(
+        "--linger", type=float, default=0.0, help="then measure S seconds of sending alone"
+    )
     args = parser.parse_args()
     asyncio.run(
         run(
@@ -427,5 +464,6 @@ def main(kind: PeriodKind, whole_target: float) -> None:
             until_sent=args.until_sent,
             mailers=args.mailers,
             aggregators=args.aggregators,
+            linger=args.linger,
         )
     )

@@ -157,6 +157,12 @@ def print_table(kind: str, small: RunFigures | None, large: RunFigures | None) -
         ("trigger -> every summary sent", pair(lambda f: f.sent), "s", ""),
         ("stored per second (median)", pair(lambda f: f.rates.get("stored")), "/s", ""),
         ("sent per second (median)", pair(lambda f: f.rates.get("sent")), "/s", ""),
+        (
+            "sending alone, per second",
+            pair(lambda f: (f.cpu_sent or {}).get("emails per second")),
+            "/s",
+            "",
+        ),
     ]
     print(f"\n{kind}: 100,000 against 1,000,000 users")
     print(f"  {'':<34}{'100k':>14}{'1M':>14}{'1M / 100k':>11}  target")
@@ -186,6 +192,7 @@ async def run_all(args: argparse.Namespace) -> None:
                 until_sent=args.until_sent,
                 mailers=args.mailers,
                 aggregators=args.aggregators,
+                linger=args.linger,
             )
     for kind in args.kinds:
         print_table(kind, figures.get((kind, "100k")), figures.get((kind, "1m")))
@@ -214,6 +221,9 @@ def main() -> None:
     run_parser.add_argument("--until-sent", action="store_true", help="wait for every send too")
     run_parser.add_argument("--mailers", type=int, default=1)
     run_parser.add_argument("--aggregators", type=int, default=1)
+    run_parser.add_argument(
+        "--linger", type=float, default=0.0, help="then S seconds of sending alone (CPU, rate)"
+    )
     explain = commands.add_parser("explain")
     explain.add_argument("min_ms", help="milliseconds, or off")
     commands.add_parser("drop")
