@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
+from time import monotonic
 
 
 class ThrottledRefresh:
@@ -30,7 +30,7 @@ class ThrottledRefresh:
 
     async def refresh(self, *, force: bool = False) -> None:
         async with self._lock:
-            now = time.monotonic()
+            now = monotonic()
             fresh = self._refreshed_at is not None and now - self._refreshed_at < self._fresh_for
             if fresh and not force:
                 return
@@ -41,7 +41,7 @@ class ThrottledRefresh:
                 return
             self._refreshed_at = now
             if self._interval > 0:  # 0 (the tests'): every scrape refreshes
-                took = time.monotonic() - now
+                took = monotonic() - now
                 self._fresh_for = max(self._interval, took / self._max_share)
 
     async def _update(self) -> None:
