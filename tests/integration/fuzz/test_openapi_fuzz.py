@@ -12,16 +12,20 @@ import threading
 from collections import Counter
 from typing import Any
 
+import aio_pika
 import hypothesis
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis.python import asgi as schemathesis_asgi
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from sportify_common.clock import utc_now
+from sportify_common.messages import RoutingKey
 from sportify_common.settings import Settings
 from sportify_monitor.app import create_app
-from tests.integration.monitor.conftest import ADMIN, CRON, delete_monitor_topology
+from tests.integration.aggregator.harness import running_aggregator
+from tests.integration.monitor.conftest import ADMIN, CRON, delete_monitor_topology, topology_of
 
 OPENAPI = "/api/openapi.json"
 MIN_REQUESTS = 1000
@@ -116,10 +120,34 @@ def fuzz_everything(settings: Settings) -> Tally:
     return tally
 
 
-async def test_no_generated_request_gets_a_server_error(settings: Settings) -> None:
+async def wait_for_preview_consumer(settings: Settings) -> None:
+    """The in-process aggregator binds its subscribers a moment after it reports startup."""
+    name = topology_of(settings).queue_name("aggregator", RoutingKey.PREVIEW_REQUESTED)
+    connection = await aio_pika.connect(settings.amqp_url)
+    try:
+        async with asyncio.timeout(30):
+            while True:
+                channel = await connection.channel()
+                try:
+                    queue = await channel.declare_queue(name, passive=True)
+                    if queue.declaration_result.consumer_count:
+                        return
+                except aio_pika.exceptions.ChannelClosed:
+                    pass  # not declared yet
+                await asyncio.sleep(0.1)
+    finally:
+        await connection.close()
+
+
+async def test_no_generated_request_gets_a_server_error(
+    settings: Settings, engine: AsyncEngine
+) -> None:
     quick = fuzz_settings(settings)
     try:
-        tally = await asyncio.to_thread(fuzz_everything, quick)
+        # The previews need an aggregator to answer them (without one they are 503, rightly).
+        async with running_aggregator(quick, engine):
+            await wait_for_preview_consumer(quick)
+            tally = await asyncio.to_thread(fuzz_everything, quick)
     finally:
         await delete_monitor_topology(quick)
 

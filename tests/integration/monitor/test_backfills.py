@@ -4,9 +4,10 @@ real PostgreSQL and RabbitMQ. Eight weeks, one already completed and one failed.
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import httpx
 import pytest
@@ -266,3 +267,71 @@ async def test_two_monitor_replicas_run_each_period_once(
     assert len(ran) == 8
     fresh = [r for r in ran if r.scheduled_for not in (COMPLETED.end, FAILED.end)]
     assert [r.metadata["attempt"] for r in fresh] == [1] * 6
+
+
+def planned(week: int) -> dict[str, Any]:
+    period = WEEKS[week]
+    return {
+        "periodStart": period.start.isoformat(),
+        "periodEnd": period.end.isoformat(),
+        "firstDay": period.first_day.isoformat(),
+        "existingStatus": None,
+        "action": "run",
+    }
+
+
+async def test_a_cancel_while_no_runner_worked_the_backfill_settles_the_period_in_progress(
+    settings: Settings, engine: AsyncEngine
+) -> None:
+    """The monitor that ran the backfill stopped; it was cancelled meanwhile: a monitor that
+    starts later gives the periods it left in progress their outcome, once they have one."""
+    at = datetime(2026, 3, 1, tzinfo=UTC)
+    runs = {}
+    for name, status, week in [
+        ("done", "completed", 0),
+        ("unsent", "pending", 1),
+        ("busy", "running", 2),
+    ]:
+        runs[name] = await insert_job_run(
+            engine, job_name="weekly-events", status=status, scheduled_for=WEEKS[week].end,
+            created_at=at,
+        )  # fmt: skip
+    periods = [
+        {**planned(0), "runId": str(runs["done"]), "published": True, "outcome": None},
+        {**planned(1), "runId": str(runs["unsent"]), "outcome": None},
+        {**planned(2), "runId": str(runs["busy"]), "published": True, "outcome": None},
+        {**planned(3), "outcome": "cancelled"},
+    ]
+    backfill_id = uuid4()
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                """
+                insert into backfills (id, job_name, period_from, period_to, reprocess,
+                                       send_emails, status, periods, created_by, created_at,
+                                       completed_at)
+                values (:id, 'weekly-events', :start, :end, 'all', false, 'cancelled',
+                        cast(:periods as jsonb), 'ops-anna', :at, :at)
+                """
+            ),
+            {
+                "id": backfill_id,
+                "start": WEEKS[0].first_day,
+                "end": WEEKS[3].first_day,
+                "periods": json.dumps(periods),
+                "at": at,
+            },
+        )
+
+    async with running_monitor(settings) as (_monitor, client):
+        async with asyncio.timeout(20):
+            while True:
+                shown = (
+                    await client.get(f"/api/admin/backfills/{backfill_id}", headers=ADMIN)
+                ).json()["backfill"]
+                if shown["periods"][0]["outcome"] is not None:
+                    break
+                await asyncio.sleep(0.1)
+
+    assert [p["outcome"] for p in shown["periods"]] == ["completed", "cancelled", None, "cancelled"]
+    assert shown["status"] == "cancelled"

@@ -199,3 +199,31 @@ async def test_bad_limits_are_400(client: httpx.AsyncClient, settings: Settings)
     ]
 
     assert [a.status_code for a in answers] == [400, 400, 400]
+
+
+async def test_a_replay_to_a_routing_key_nobody_is_bound_to_is_409_and_keeps_the_message(
+    client: httpx.AsyncClient, settings: Settings, engine: AsyncEngine
+) -> None:
+    dlq = await dead_letter_poison(settings, (b"{not json", b"{still not json"))
+    topology = topology_of(settings)
+    consumer = topology.queue_name("monitor", RoutingKey.JOBS_CLEANUP)
+    connection = await aio_pika.connect(settings.amqp_url)
+    try:  # nobody is bound to jobs.cleanup any more: a copy would be returned
+        channel = await connection.channel()
+        queue = await channel.declare_queue(consumer, passive=True)
+        await queue.unbind(topology.exchange.name, RoutingKey.JOBS_CLEANUP.value)
+    finally:
+        await connection.close()
+
+    response = await client.post(
+        f"/api/admin/dead-letters/{dlq}/replay",
+        json={"limit": 5, "reason": "after the fix"},
+        headers=ADMIN,
+    )
+
+    assert response.status_code == 409, response.text
+    assert response.json()["error"] == "unroutable"
+    assert "jobs.cleanup" in response.json()["message"]
+    assert await depth_of(client, dlq) == 2, "the returned message was not put back"
+    # Nothing changed, so nothing is audited (a replay stopped after some copies is).
+    assert await audit_entries(engine, "dead-letters.replay") == []

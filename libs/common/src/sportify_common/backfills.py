@@ -193,6 +193,34 @@ async def cancel(conn: AsyncConnection, backfill_id: UUID, *, now: datetime) -> 
     )
 
 
+# A cancelled backfill whose period in progress was left by its runner (the monitor stopped):
+# the period's outcome is its run's, once the run has finished; a run that was claimed but
+# never published will not run for this backfill, so that period is cancelled too.
+_SETTLE_CANCELLED = """
+    update backfills b
+       set periods = (
+           select jsonb_agg(
+                    case when p->>'outcome' is null and p->>'runId' is not null
+                              and r.status in ('completed', 'failed')
+                         then p || jsonb_build_object('outcome', r.status)
+                         when p->>'outcome' is null and p->>'runId' is not null
+                              and r.status = 'pending' and not coalesce((p->>'published')::boolean, false)
+                         then p || '{"outcome": "cancelled"}'::jsonb
+                         else p end
+                    order by t.position)
+             from jsonb_array_elements(b.periods) with ordinality as t(p, position)
+             left join job_runs r on r.id = (t.p->>'runId')::uuid)
+     where b.status = 'cancelled'
+       and exists (select 1 from jsonb_array_elements(b.periods) e
+                    where e->>'outcome' is null and e->>'runId' is not null)
+"""
+
+
+async def settle_cancelled(conn: AsyncConnection) -> None:
+    """Give the periods a cancelled backfill left in progress their outcome (see above)."""
+    await conn.execute(text(_SETTLE_CANCELLED))
+
+
 async def update_period(
     conn: AsyncConnection, backfill_id: UUID, index: int, patch: dict[str, Any]
 ) -> None:

@@ -8,6 +8,7 @@ by the consumer and dead-lettered.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, Field
@@ -25,6 +26,8 @@ __all__ = [
     "EmailRequested",
     "JobFinished",
     "PeriodClosed",
+    "PreviewAnswer",
+    "PreviewRequested",
     "RoutingKey",
     "WireModel",
 ]
@@ -37,6 +40,7 @@ class RoutingKey(StrEnum):
     JOBS_CLEANUP = "jobs.cleanup"
     JOBS_RETENTION = "jobs.retention"
     JOB_FINISHED = "job.finished"
+    PREVIEW_REQUESTED = "preview.requested"
 
 
 class PeriodClosed(WireModel):
@@ -79,3 +83,25 @@ class JobFinished(WireModel):
     job_name: JobName
     status: JobStatus
     result: JobResult  # one model per job kind, or the failure (sportify_common.job_results)
+
+
+class PreviewRequested(WireModel):
+    """A request (RabbitMQ request/reply, SPEC 12.3): one user's results and summary email of one
+    period, computed by the aggregator without writing anything."""
+
+    job_name: JobName
+    user_id: UUID
+    period_start: AwareDatetime
+    period_end: AwareDatetime
+
+
+class PreviewAnswer(WireModel):
+    """The reply to `PreviewRequested`: `result` (the results row as the run would write it,
+    camelCase) and `email` (`subject`, `bodyText`, `bodyHtml`, `headers`, and the `recipient`,
+    `kind` and `skipReason` the run would use), or an error `code` and `message`."""
+
+    status: Literal["ok", "error"]
+    result: dict[str, Any] | None = None
+    email: dict[str, Any] | None = None
+    code: str | None = None
+    message: str | None = None

@@ -66,6 +66,19 @@ class Topology:
             f"{name}.dlq", durable=True, queue_type=QueueType.QUORUM, routing_key=name
         )
 
+    def request_queue(self, service: str, key: RoutingKey, *, ttl_seconds: float) -> RabbitQueue:
+        """A queue of requests that only matter while their caller waits (request/reply): shared
+        by the service's replicas, gone with its last consumer, each request dropped once the
+        caller has stopped waiting (`ttl_seconds`). Nothing to dead-letter: a request nobody
+        answered times out at the caller."""
+        return RabbitQueue(
+            self.queue_name(service, key),
+            durable=False,
+            auto_delete=True,
+            routing_key=key.value,
+            arguments={"x-message-ttl": int(ttl_seconds * 1000)},
+        )
+
     def listener_queue(self, service: str, key: RoutingKey, instance: str) -> RabbitQueue:
         """A per-replica queue that lives as long as its consumer (broadcast, e.g. job.finished)."""
         return RabbitQueue(

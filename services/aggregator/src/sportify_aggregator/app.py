@@ -7,6 +7,7 @@ from prometheus_client import CollectorRegistry
 
 from sportify_aggregator.evaluation import Runtime
 from sportify_aggregator.handlers import SERVICE, register
+from sportify_aggregator.preview import preview_engine
 from sportify_common.broker import declare_topology
 from sportify_common.clock import Clock, utc_now
 from sportify_common.service_app import faststream_asgi
@@ -36,13 +37,15 @@ def create_app(
         graceful_timeout=settings.job_timeout_seconds,
     )
     broker, topology, engine = runtime.broker, runtime.topology, runtime.engine
-    register(broker, runtime)
+    previews = preview_engine(settings)
+    register(broker, runtime, previews)
 
     async def declare_dlqs() -> None:
         await declare_topology(broker, topology)
 
     async def dispose_engine() -> None:
         await engine.dispose()
+        await previews.dispose()
 
     return faststream_asgi(
         broker, registry, after_startup=[declare_dlqs], after_shutdown=[dispose_engine]

@@ -81,6 +81,7 @@ EVALUATORS: dict[JobName, Evaluator] = {
             prepare.create_friend_edges,
             prepare.create_monthly_stats,
             prepare.create_earned_tables,
+            monthly.create_global_ranks,
             monthly.create_month,
             earned.earn_month,
             results.take_period_rows,
@@ -159,18 +160,40 @@ async def compute_results(
     """Run the evaluator's steps in the caller's transaction. Returns the processed users.
 
     `between_steps` (when given) is awaited before each step: the cancel check."""
+    run = await period_run(conn, settings, evaluator, period, run_id, now)
+    await run_steps(conn, run, evaluator.steps, between_steps=between_steps)
+    return await prepare.processed_count(conn)
+
+
+async def period_run(
+    conn: AsyncConnection,
+    settings: AggregatorSettings,
+    evaluator: Evaluator,
+    period: Period,
+    run_id: UUID,
+    now: datetime,
+) -> PeriodRun:
+    """What every step reads, with the period's challenge target."""
     challenge: Decimal = await prepare.challenge_target(
         conn,
         kind=period.kind.value,
         first_day=period.first_day,
         default=evaluator.default_challenge(settings),
     )
-    run = PeriodRun(period, challenge, run_id, now)
-    for step in evaluator.steps:
+    return PeriodRun(period, challenge, run_id, now)
+
+
+async def run_steps(
+    conn: AsyncConnection,
+    run: PeriodRun,
+    steps: tuple[Step, ...],
+    *,
+    between_steps: Callable[[], Awaitable[None]] | None = None,
+) -> None:
+    for step in steps:
         if between_steps is not None:
             await between_steps()
         await step(conn, run)
-    return await prepare.processed_count(conn)
 
 
 # --- cancel (SPEC 12.5) ------------------------------------------------------------------

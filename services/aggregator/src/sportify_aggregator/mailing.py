@@ -78,7 +78,8 @@ class SummaryRequester:
     topology: Topology
     settings: AggregatorSettings
 
-    def _links(self, summary: Summary, now: datetime) -> tuple[str | None, dict[str, str]]:
+    def links(self, summary: Summary, now: datetime) -> tuple[str | None, dict[str, str]]:
+        """The summary's unsubscribe URL and List-Unsubscribe headers (none without a secret)."""
         secret = self.settings.token_secret
         if secret is None:
             return None, {}
@@ -138,7 +139,7 @@ class SummaryRequester:
             if user_id in keys and summaries.address_of(summary.recipient) in suppressed:
                 entries.append(summaries.Skipped(user_id, ADDRESS_SUPPRESSED).entry())
                 continue
-            url, headers = self._links(summary, now)
+            url, headers = self.links(summary, now)
             outcome = summaries.summary_email(
                 summary,
                 period,

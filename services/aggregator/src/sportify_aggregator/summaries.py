@@ -230,18 +230,32 @@ def summary_email(
     reason = skip_reason(recipient)
     if reason is not None:
         return Skipped(recipient.user_id, reason)
-    locale = locale_of(recipient)
-    context = summary_context(summary, period, base_url=base_url, unsubscribe_url=unsubscribe_url)
-    name = period.kind.value  # the templates: weekly.de.txt, monthly.en.html, ...
-    assert isinstance(summary, WeeklySummary | MonthlySummary)  # noqa: S101 - narrowing
     return EmailRequested(
         idempotency_key=idempotency_key(period, recipient.user_id),
         kind=EVALUATED_PERIODS[period.kind].email_kind,
         recipient=address_of(recipient),
         user_id=recipient.user_id,
-        locale=locale,
-        subject=subject(summary, period),
-        body_text=render(f"{name}.{locale}.txt", context),
-        body_html=render(f"{name}.{locale}.html", context),
-        headers={k: safe_header_value(v) for k, v in headers.items()},
+        **rendered_fields(summary, period, base_url, unsubscribe_url, headers),
     )
+
+
+def rendered_fields(
+    summary: Summary,
+    period: Period,
+    base_url: str,
+    unsubscribe_url: str | None,
+    headers: Mapping[str, str],
+) -> dict[str, Any]:
+    """The email's locale, subject, bodies and headers, whoever it goes to (a preview shows
+    them for a user who would be skipped, too)."""
+    locale = locale_of(summary.recipient)
+    context = summary_context(summary, period, base_url=base_url, unsubscribe_url=unsubscribe_url)
+    name = period.kind.value  # the templates: weekly.de.txt, monthly.en.html, ...
+    assert isinstance(summary, WeeklySummary | MonthlySummary)  # noqa: S101 - narrowing
+    return {
+        "locale": locale,
+        "subject": subject(summary, period),
+        "body_text": render(f"{name}.{locale}.txt", context),
+        "body_html": render(f"{name}.{locale}.html", context),
+        "headers": {k: safe_header_value(v) for k, v in headers.items()},
+    }

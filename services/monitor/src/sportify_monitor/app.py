@@ -44,6 +44,7 @@ from sportify_monitor.routes import (
     emails,
     events,
     health,
+    previews,
     schedules,
     suppressions,
     unsubscribe,
@@ -155,6 +156,7 @@ def create_app(
     app.include_router(backfills.router)
     app.include_router(schedules.router)
     app.include_router(operations_router)
+    app.include_router(previews.router)
     app.include_router(unsubscribe.router)
     app.include_router(health.router)
     return app

@@ -73,7 +73,10 @@ class BackfillRunner:
             self._wake.clear()
 
     async def work_once(self, monitor: Monitor) -> None:
-        """Work every running backfill whose lock this monitor can take."""
+        """Work every running backfill whose lock this monitor can take (and settle what a
+        cancel left in progress while its runner was gone)."""
+        async with monitor.engine.begin() as conn:
+            await backfills.settle_cancelled(conn)
         async with monitor.engine.connect() as conn:
             ids = await backfills.running_ids(conn)
         for backfill_id in ids:

@@ -102,7 +102,9 @@ async def cancel_run(
 
 
 async def answer(monitor: Monitor, run_id: UUID, *, operator: Operator) -> CancelResponse:
-    finished, row, signalled = await cancel_run(monitor, run_id, operator=operator)
+    finished, row, signalled = await cancel_run(
+        monitor, run_id, operator=operator, wait_seconds=CANCEL_WAIT_SECONDS
+    )
     error = row.metadata.get("error")
     cancelled = (
         row.status is JobStatus.FAILED

@@ -8,7 +8,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from sportify_cli import admin_commands, backfill_commands, schedule_commands
+from sportify_cli import admin_commands, backfill_commands, preview_commands, schedule_commands
 from sportify_cli.ops_commands import (
     COMMANDS as OPS_COMMANDS,
     add_parsers as add_ops_parsers,
@@ -46,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     admin_commands.add_parsers(commands)
     schedule_commands.add_parsers(commands)
     backfill_commands.add_parsers(commands)
+    preview_commands.add_parsers(commands)
     add_ops_parsers(commands)
     return parser
 
@@ -67,10 +68,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         *admin_commands.COMMANDS,
         *backfill_commands.COMMANDS,
         *schedule_commands.COMMANDS,
+        *preview_commands.COMMANDS,
     ):
         # Calls of the admin API: they print their answer and log nothing themselves.
         if args.command in backfill_commands.COMMANDS:
             run = backfill_commands.run
+        elif args.command in preview_commands.COMMANDS:
+            run = preview_commands.run
         elif args.command in schedule_commands.COMMANDS:
             run = schedule_commands.run
         else:

@@ -124,7 +124,11 @@ class Friendship(SQLModel, table=True):
 
 class Workout(SQLModel, table=True):
     __tablename__ = "workouts"
-    __table_args__ = (Index("ix_workouts_start_time_user_id", "start_time", "user_id"),)
+    __table_args__ = (
+        Index("ix_workouts_start_time_user_id", "start_time", "user_id"),
+        # One user's workouts (a preview's circle, SPEC 12.3).
+        Index("ix_workouts_user_id_start_time", "user_id", "start_time"),
+    )
 
     id: UUID = Field(default_factory=uuid4, sa_column=Column(Uuid, primary_key=True))
     user_id: UUID = Field(sa_column=Column(Uuid, ForeignKey("users.id"), nullable=False))

@@ -50,12 +50,15 @@ def _rank_object(prefix: str) -> str:
     return "jsonb_build_object(" + ", ".join(f"'{c}', {prefix}_{c}" for c in CATEGORIES) + ")"
 
 
+_GLOBAL_RANKS = f"""
+    create temp table agg_global on commit drop as
+    select s.user_id, {", ".join(_global_rank(c) for c in CATEGORIES)}
+      from agg_stats s
+"""
+
 _MONTH = f"""
     create temp table agg_month on commit drop as
-    with glob as (
-        select s.user_id, {", ".join(_global_rank(c) for c in CATEGORIES)}
-          from agg_stats s),
-    fr as (
+    with fr as (
         select f.user_id, {", ".join(_friend_counts(c) for c in CATEGORIES)}
           from agg_friends f
           join agg_stats s on s.user_id = f.user_id
@@ -65,9 +68,17 @@ _MONTH = f"""
            {", ".join(_friend_rank(c) for c in CATEGORIES)},
            s.total_points >= :challenge as challenge_achieved
       from agg_stats s
-      join glob g on g.user_id = s.user_id
+      join agg_global g on g.user_id = s.user_id
       left join fr on fr.user_id = s.user_id
 """
+
+
+async def create_global_ranks(conn: AsyncConnection, run: PeriodRun) -> None:
+    """`agg_global`: per processed user the global rank in each category (null when not ranked).
+
+    A step of its own: a preview ranks one user globally among everyone, then evaluates only
+    that user's circle (`preview`)."""
+    await conn.execute(text(_GLOBAL_RANKS))
 
 
 async def create_month(conn: AsyncConnection, run: PeriodRun) -> None:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
 from typing import Any, Final
+from uuid import UUID
 
-from sqlalchemy import text
+from sqlalchemy import RowMapping, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from sportify_aggregator.records import MonthlySummary, PeriodRun, Recipient, Summary, WeeklySummary
@@ -117,3 +118,32 @@ async def summary_batches(
         result = await conn.stream(text(SUMMARY_SQL[kind]), {"start": period.start})
         async for rows in result.mappings().partitions(size):
             yield [summary_of(kind, row) for row in rows]
+
+
+_RESULT_ROW: Final = {
+    PeriodKind.WEEKLY: "select * from weekly_results where week_start = :start and user_id = :user",
+    PeriodKind.MONTHLY: (
+        "select * from monthly_results where month_start = :start and user_id = :user"
+    ),
+}
+
+
+async def user_summary(conn: AsyncConnection, period: Period, user_id: UUID) -> Summary | None:
+    """One user's summary, read as `summary_batches` reads everyone's (a preview's, SPEC 12.3)."""
+    kind = period.kind
+    result = await conn.execute(
+        text(f"select * from ({SUMMARY_SQL[kind]}) s where s.user_id = :user"),
+        {"start": period.start, "user": user_id},
+    )
+    row = result.mappings().one_or_none()
+    return None if row is None else summary_of(kind, row)
+
+
+async def user_result_row(
+    conn: AsyncConnection, period: Period, user_id: UUID
+) -> RowMapping | None:
+    """One user's results row of the period, every column."""
+    result = await conn.execute(
+        text(_RESULT_ROW[period.kind]), {"start": period.start, "user": user_id}
+    )
+    return result.mappings().one_or_none()
