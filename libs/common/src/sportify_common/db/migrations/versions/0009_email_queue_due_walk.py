@@ -6,8 +6,8 @@ since the last vacuum. Keyed (next_attempt_at, created_at, id), a claim starts a
 last row its walk took (a row comparison the index answers); the due alerts, which every
 claim takes first, get a small partial index of their own (issue 17, bench/README.md).
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-01 22:00:00.000000
 """
 
@@ -16,8 +16,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0008"
-down_revision: str | None = "0007"
+revision: str = "0009"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
