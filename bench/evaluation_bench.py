@@ -9,6 +9,7 @@ import os
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -16,8 +17,10 @@ from typing import Any
 import asyncpg
 
 from bench.support import (
+    DatabaseCpu,
     cpu_report,
     cpu_snapshot,
+    replica_names,
     report,
     running,
     smtp_sink_process,
@@ -25,7 +28,7 @@ from bench.support import (
     throwaway_database,
     timed_sql,
     trigger,
-    wait_for_count,
+    wait_for_rows,
     wait_ready,
 )
 from sportify_aggregator.evaluation import EVALUATORS, Evaluator
@@ -165,6 +168,25 @@ async def add_history(url: str, kind: PeriodKind, period: Period, count: int) ->
     print(f"added results of {count} earlier periods in {time.perf_counter() - began:.1f} s")
 
 
+@dataclass
+class RunFigures:
+    """What one benchmark run measured (seconds, MB, CPU seconds per process group)."""
+
+    kind: str
+    users: int
+    emails: int
+    bare: float
+    results: float | None
+    completed: float
+    stored: float
+    sent: float | None
+    cpu: dict[str, float]
+    cpu_sent: dict[str, float] | None
+    aggregator_mb: float
+    mailer_mb: float
+    rates: dict[str, float] = field(default_factory=dict)
+
+
 async def run(
     kind: PeriodKind,
     users: int,
@@ -172,8 +194,13 @@ async def run(
     reuse: str | None,
     history: int,
     targets: dict[str, float],
+    *,
     tracing: bool = False,
-) -> None:
+    until_sent: bool = False,
+    mailers: int = 1,
+    aggregators: int = 1,
+    linger: float = 0.0,
+) -> RunFigures:
     now = utc_now()
     period = latest_closed(kind, now, load_settings().zone)
     async with seeded_database(period, users, keep, reuse) as url:
@@ -199,65 +226,213 @@ async def run(
             env = stack_env(
                 url, SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp_port), **tracing_env(tracing)
             )
-            status, body, triggered, answered, stored, aggregator_mb, mailer_mb = await _measure(
-                kind, period.label, url, env, eligible
+            measured = await _measure(
+                kind,
+                period.label,
+                url,
+                env,
+                eligible,
+                until_sent=until_sent,
+                linger=linger,
+                services=[
+                    *replica_names("aggregator", aggregators),
+                    *replica_names("mailer", mailers),
+                    "monitor",
+                ],
             )
         conn = await asyncpg.connect(url)
         metadata = await conn.fetchval(
-            "select metadata::text from job_runs where id = $1::uuid", body.get("jobRunId")
+            "select metadata::text from job_runs where id = $1::uuid",
+            measured.body.get("jobRunId"),
         )
+        rates = await _sustained_rates(conn, f"{kind.value}-summary")
         await conn.close()
     timings = json.loads(metadata or "{}").get("timings", {})
     results_s = timings.get("resultsSeconds")
-    report(
-        f"{kind.value} evaluation, {user_count} users, {activities} activities (HTTP {status})"
-        + (", tracing on (no-op exporter)" if tracing else ""),
-        [
-            ("bare SQL aggregation", f"{bare:.2f} s", "baseline"),
-            (
-                "results committed",
-                f"{results_s:.2f} s" if results_s else "n/a",
-                f"target <= 3x bare = {3 * bare:.2f} s"
-                + (f" (ratio {results_s / bare:.1f}x)" if results_s else ""),
-            ),
-            ("trigger -> run completed", f"{answered - triggered:.2f} s", "all emails requested"),
-            (
-                "trigger -> emails stored",
-                f"{stored - triggered:.2f} s",
-                f"target < {targets['whole']:.0f} s ({eligible} emails in email_queue)",
-            ),
-            (
-                "aggregator peak RSS",
-                f"{aggregator_mb:.0f} MB",
-                f"target < {targets['memory']:.0f} MB",
-            ),
-            ("mailer peak RSS", f"{mailer_mb:.0f} MB", ""),
-            ("processed users", str(body.get("processedUsers")), ""),
-        ],
+    figures = RunFigures(
+        kind=kind.value,
+        users=user_count,
+        emails=eligible,
+        bare=bare,
+        results=results_s,
+        completed=measured.answered - measured.triggered,
+        stored=measured.stored - measured.triggered,
+        sent=None if measured.sent is None else measured.sent - measured.triggered,
+        cpu=measured.cpu,
+        cpu_sent=measured.cpu_sent,
+        aggregator_mb=measured.aggregator_mb,
+        mailer_mb=measured.mailer_mb,
+        rates=rates,
     )
+    rows = [
+        ("bare SQL aggregation", f"{bare:.2f} s", "baseline"),
+        (
+            "results committed",
+            f"{results_s:.2f} s" if results_s else "n/a",
+            f"target <= 3x bare = {3 * bare:.2f} s"
+            + (f" (ratio {results_s / bare:.1f}x)" if results_s else ""),
+        ),
+        ("trigger -> run completed", f"{figures.completed:.2f} s", "all emails requested"),
+        (
+            "trigger -> emails stored",
+            f"{figures.stored:.2f} s",
+            f"target < {targets['whole']:.0f} s ({eligible} emails in email_queue)",
+        ),
+    ]
+    if figures.sent is not None:
+        rows.append(("trigger -> emails sent", f"{figures.sent:.2f} s", "every summary sent"))
+    rows += [
+        ("PostgreSQL CPU (to stored)", f"{figures.cpu.get('postgresql', 0):.1f} s", ""),
+        (
+            "aggregator peak RSS",
+            f"{figures.aggregator_mb:.0f} MB",
+            f"target < {targets['memory']:.0f} MB",
+        ),
+        ("mailer peak RSS", f"{figures.mailer_mb:.0f} MB", ""),
+        ("processed users", str(measured.body.get("processedUsers")), f"HTTP {measured.status}"),
+    ]
+    rows += [(f"sustained {name}", f"{value:.0f} /s", "") for name, value in rates.items()]
+    report(
+        f"{kind.value} evaluation, {user_count} users, {activities} activities "
+        f"({aggregators} aggregator, {mailers} mailer)"
+        + (", tracing on (no-op exporter)" if tracing else ""),
+        rows,
+    )
+    return figures
+
+
+# Per second, from the rows' own timestamps (no polling): storing by created_at, finishing
+# (sent or skipped) by updated_at; the median of the busy seconds (at least 1% of the peak),
+# so the ramp at either end does not count.
+_RATES_SQL = """
+with per_second as (
+    select 'stored' as what, date_trunc('second', created_at) as s, count(*) as n
+      from email_queue where kind = $1 group by 2
+    union all
+    select 'sent', date_trunc('second', updated_at), count(*)
+      from email_queue where kind = $1 and status in ('sent', 'skipped') group by 2
+)
+select what, percentile_cont(0.5) within group (order by n) as median
+  from per_second p
+ where n >= 0.01 * (select max(n) from per_second q where q.what = p.what)
+ group by what order by what desc
+"""
+
+
+async def _sustained_rates(conn: asyncpg.Connection, kind: str) -> dict[str, float]:
+    return {row["what"]: float(row["median"]) for row in await conn.fetch(_RATES_SQL, kind)}
+
+
+@dataclass
+class _Measured:
+    status: int
+    body: dict[str, Any]
+    triggered: float
+    answered: float
+    stored: float
+    sent: float | None
+    cpu: dict[str, float]
+    cpu_sent: dict[str, float] | None
+    aggregator_mb: float
+    mailer_mb: float
+
+
+async def _finished(url: str, email_kind: str) -> int:
+    conn = await asyncpg.connect(url)
+    try:
+        return int(
+            await conn.fetchval(
+                "select count(*) from email_queue where kind = $1 "
+                "and status not in ('pending', 'retrying')",
+                email_kind,
+            )
+        )
+    finally:
+        await conn.close()
+
+
+def _cpu_used(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    return {k: round(after[k] - before.get(k, 0.0), 1) for k in after}
 
 
 async def _measure(
-    kind: PeriodKind, label: str, url: str, env: dict[str, str], eligible: int
-) -> tuple[int, dict[str, Any], float, float, float, float, float]:
+    kind: PeriodKind,
+    label: str,
+    url: str,
+    env: dict[str, str],
+    eligible: int,
+    *,
+    until_sent: bool,
+    services: list[str],
+    linger: float = 0.0,
+) -> _Measured:
     path = "/api/events/weekly" if kind is PeriodKind.WEEKLY else "/api/events/monthly"
     params = {EVALUATED_PERIODS[kind].query_param: label}
-    with running(["aggregator", "mailer", "monitor"], env, Path("bench/results/logs")) as stack:
+    email_kind = f"{kind.value}-summary"
+    with running(services, env, Path("bench/results/logs")) as stack:
         await wait_ready(stack)
-        cpu_before = cpu_snapshot(stack)
-        triggered = time.perf_counter()
-        status, body = await trigger(stack, path, params)
-        answered = time.perf_counter()
-        stored = await wait_for_count(
-            url,
-            "select count(*) from email_queue where kind = $1",
-            eligible,
-            f"{kind.value}-summary",
-        )
-        print(cpu_report(cpu_before, cpu_snapshot(stack)))
-        aggregator_mb = stack.peak_rss_mb("aggregator")
-        mailer_mb = stack.peak_rss_mb("mailer")
-    return status, body, triggered, answered, stored, aggregator_mb, mailer_mb
+        async with DatabaseCpu(url) as database_cpu:
+            cpu_before = cpu_snapshot(stack)
+            triggered = time.perf_counter()
+            status, body = await trigger(stack, path, params)
+            answered = time.perf_counter()
+            stored = await wait_for_rows(
+                url,
+                "select count(*) from email_queue where kind = $1",
+                eligible,
+                "select max(created_at) from email_queue where kind = $1",
+                email_kind,
+                timeout=3600,
+            )
+            cpu_stored = cpu_snapshot(stack)
+            cpu_stored["postgresql (this database)"] = database_cpu.seconds
+            print(cpu_report(cpu_before, cpu_stored))
+            sent = cpu_sent = None
+            if until_sent:
+                sent = await wait_for_rows(
+                    url,
+                    "select count(*) from email_queue where kind = $1 "
+                    "and status not in ('pending', 'retrying')",
+                    eligible,
+                    "select max(updated_at) from email_queue where kind = $1",
+                    email_kind,
+                    timeout=3600,
+                )
+                after = cpu_snapshot(stack)
+                after["postgresql (this database)"] = database_cpu.seconds
+                print("to sent: " + cpu_report(cpu_before, after))
+                cpu_sent = _cpu_used(cpu_before, after)
+            elif linger > 0:
+                # Sending alone, after the last summary was stored: where its CPU goes.
+                sent_before = await _finished(url, email_kind)
+                began, start = time.perf_counter(), cpu_snapshot(stack)
+                start["postgresql (this database)"] = database_cpu.seconds
+                await asyncio.sleep(linger)
+                after = cpu_snapshot(stack)
+                after["postgresql (this database)"] = database_cpu.seconds
+                window = time.perf_counter() - began
+                finished = await _finished(url, email_kind) - sent_before
+                print(
+                    f"sending alone for {window:.0f} s: {finished / window:.0f} emails/s; "
+                    + cpu_report(start, after)
+                )
+                cpu_sent = _cpu_used(start, after)
+                cpu_sent["window seconds"] = round(window, 1)
+                cpu_sent["emails per second"] = round(finished / window, 1)
+        aggregator_mb = max(stack.peak_rss_mb(s) for s in services if s.startswith("aggregator"))
+        mailer_mb = max(stack.peak_rss_mb(s) for s in services if s.startswith("mailer"))
+    return _Measured(
+        status=status,
+        body=body,
+        triggered=triggered,
+        answered=answered,
+        stored=stored,
+        sent=sent,
+        cpu=_cpu_used(cpu_before, cpu_stored),
+        cpu_sent=cpu_sent,
+        aggregator_mb=aggregator_mb,
+        mailer_mb=mailer_mb,
+    )
 
 
 def main(kind: PeriodKind, whole_target: float) -> None:
@@ -275,6 +450,14 @@ def main(kind: PeriodKind, whole_target: float) -> None:
         help="first store results of the N periods before the evaluated one for every user",
     )
     parser.add_argument(
+        "--until-sent", action="store_true", help="also wait until every summary is sent"
+    )
+    parser.add_argument("--mailers", type=int, default=1, help="mailer replicas")
+    parser.add_argument("--aggregators", type=int, default=1, help="aggregator replicas")
+    parser.add_argument(
+        "--linger", type=float, default=0.0, help="then measure S seconds of sending alone"
+    )
+    parser.add_argument(
         "--tracing",
         action="store_true",
         default=os.environ.get("BENCH_TRACING") == "1",
@@ -290,6 +473,10 @@ def main(kind: PeriodKind, whole_target: float) -> None:
             args.history,
             {"whole": whole_target, "memory": 500},
             tracing=args.tracing,
+            until_sent=args.until_sent,
+            mailers=args.mailers,
+            aggregators=args.aggregators,
+            linger=args.linger,
         )
     )
 

@@ -5,6 +5,7 @@ Benchmarks print figures; they never assert on time (targets are read by people)
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import subprocess
@@ -30,7 +31,7 @@ AMQP_URL = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
 CRON_SECRET = "bench-cron-secret"  # noqa: S105 - a throwaway stack on loopback
 
 
-def _with_database(url: str, name: str) -> str:
+def with_database(url: str, name: str) -> str:
     scheme, rest = url.split("://", 1)
     parts = urlsplit(f"{scheme.split('+')[0]}://{rest}")
     return urlunsplit((parts.scheme, parts.netloc, f"/{name}", "", ""))
@@ -45,16 +46,16 @@ def free_port() -> int:
 @asynccontextmanager
 async def throwaway_database(keep: bool = False) -> AsyncIterator[str]:
     name = f"sportify_bench_{uuid4().hex[:8]}"
-    admin = await asyncpg.connect(_with_database(SERVER_URL, "postgres"))
+    admin = await asyncpg.connect(with_database(SERVER_URL, "postgres"))
     await admin.execute(f'create database "{name}"')
     await admin.close()
-    url = _with_database(SERVER_URL, name)
+    url = with_database(SERVER_URL, name)
     await upgrade_to_head("postgresql+asyncpg://" + url.split("://", 1)[1])
     try:
         yield url
     finally:
         if not keep:
-            admin = await asyncpg.connect(_with_database(SERVER_URL, "postgres"))
+            admin = await asyncpg.connect(with_database(SERVER_URL, "postgres"))
             await admin.execute(f'drop database if exists "{name}" with (force)')
             await admin.close()
 
@@ -106,6 +107,55 @@ def server_cpu_seconds() -> dict[str, float]:
     return totals
 
 
+class DatabaseCpu:
+    """CPU seconds of the PostgreSQL processes serving one database (its backends and their
+    parallel workers), sampled every `interval` seconds: the machine is shared, so the
+    server-wide figure also counts other people's work. A process that ends between two
+    samples loses at most its last `interval` of CPU."""
+
+    def __init__(self, database_url: str, interval: float = 0.5) -> None:
+        self._url = database_url
+        self._interval = interval
+        self._seen: dict[int, float] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def seconds(self) -> float:
+        return sum(self._seen.values())
+
+    async def __aenter__(self) -> DatabaseCpu:
+        conn = await asyncpg.connect(self._url)
+        name = await conn.fetchval("select current_database()")
+        # What its backends had used before (long-lived pools): not this measurement's.
+        self._base = {pid: _process_cpu_seconds(pid) for pid in await self._pids(conn, name)}
+        self._task = asyncio.create_task(self._sample(conn, name))
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    @staticmethod
+    async def _pids(conn: asyncpg.Connection, name: str) -> list[int]:
+        rows = await conn.fetch(
+            "select pid from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()", name
+        )
+        return [int(r["pid"]) for r in rows]
+
+    async def _sample(self, conn: asyncpg.Connection, name: str) -> None:
+        try:
+            while True:
+                for pid in await self._pids(conn, name):
+                    used = _process_cpu_seconds(pid) - self._base.get(pid, 0.0)
+                    if used > 0:
+                        self._seen[pid] = used
+                await asyncio.sleep(self._interval)
+        finally:
+            await conn.close()
+
+
 def cpu_snapshot(stack: Stack) -> dict[str, float]:
     """CPU seconds used so far: each service, PostgreSQL, RabbitMQ, the SMTP sink, this
     benchmark, the machine.
@@ -148,8 +198,14 @@ def stack_env(database_url: str, **extra: str) -> dict[str, str]:
     }
 
 
+def replica_names(service: str, count: int) -> list[str]:
+    """`running`'s names of `count` replicas of `service`: mailer, mailer-2, mailer-3, ..."""
+    return [service if i == 1 else f"{service}-{i}" for i in range(1, count + 1)]
+
+
 @contextmanager
 def running(services: list[str], env: dict[str, str], log_dir: Path) -> Iterator[Stack]:
+    """The services as processes; a name `mailer-2` (`replica_names`) is a second mailer."""
     stack = Stack(env)
     log_dir.mkdir(parents=True, exist_ok=True)
     try:
@@ -157,7 +213,7 @@ def running(services: list[str], env: dict[str, str], log_dir: Path) -> Iterator
             service_env = {**env, "METRICS_PORT": str(free_port())}
             log = (log_dir / f"{service}.log").open("wb")
             stack.processes[service] = subprocess.Popen(  # noqa: S603 - our own entry point
-                [sys.executable, "-m", "sportify_cli.cli", "run", service],
+                [sys.executable, "-m", "sportify_cli.cli", "run", service.split("-")[0]],
                 env=service_env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -178,7 +234,7 @@ def running(services: list[str], env: dict[str, str], log_dir: Path) -> Iterator
             ).result()
 
 
-async def wait_ready(stack: Stack, timeout: float = 60.0) -> None:
+async def wait_ready(stack: Stack, timeout: float = 240.0) -> None:
     deadline = time.monotonic() + timeout
     async with httpx.AsyncClient() as client:
         while time.monotonic() < deadline:
@@ -226,6 +282,30 @@ async def wait_for_count(
                 return time.perf_counter()
             await asyncio.sleep(0.1)
         raise RuntimeError(f"timed out waiting for {expected} from {sql}")
+    finally:
+        await conn.close()
+
+
+async def wait_for_rows(
+    database_url: str, count_sql: str, expected: int, moment_sql: str, *args: Any, timeout: float
+) -> float:
+    """Wait until `count_sql` returns at least `expected`, then the moment (perf_counter) the
+    last of them was written: `moment_sql` returns that row's timestamp (written by the
+    services from the same clock).
+
+    The count reads a growing table: polled every 0.1 s it took a core of PostgreSQL at
+    1,000,000 rows, so it waits 20 times its own duration (at least 0.2 s) between polls,
+    and the moment comes from the rows themselves, not from when a poll saw them."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            began = time.perf_counter()
+            if int(await conn.fetchval(count_sql, *args)) >= expected:
+                moment = await conn.fetchval(moment_sql, *args)
+                return float(moment.timestamp()) - (time.time() - time.perf_counter())
+            await asyncio.sleep(max(0.2, 20 * (time.perf_counter() - began)))
+        raise RuntimeError(f"timed out waiting for {expected} from {count_sql}")
     finally:
         await conn.close()
 

@@ -6,6 +6,7 @@ import asyncio
 from collections import Counter
 from datetime import timedelta
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from sportify_common.email_preferences import opt_out
@@ -14,7 +15,7 @@ from sportify_common.settings import Settings
 from sportify_common.vocabulary import KIND_OPTED_OUT, EmailStatus
 from sportify_mailer.app import delivery_config
 from sportify_mailer.circuit import SmtpStage
-from sportify_mailer.delivery import Delivery
+from sportify_mailer.delivery import Delivery, DueWalk
 from sportify_mailer.retry import SendFailure
 from sportify_mailer.smtp import SmtpPool
 from tests.integration.mailer.conftest import fast_config
@@ -266,3 +267,34 @@ async def test_sent_message_has_unsubscribe_headers_and_both_bodies(
 
 def _seconds(n: float) -> timedelta:
     return timedelta(seconds=n)
+
+
+async def test_a_drain_walk_goes_on_after_what_it_took_and_a_new_walk_starts_over(
+    engine: AsyncEngine, delivery: Delivery, sink: SmtpSink
+) -> None:
+    (behind,) = await insert_emails(engine, 1, created_at=T0 - timedelta(seconds=2))
+    ahead = await insert_emails(engine, 2, created_at=T0 - timedelta(seconds=1))
+    walk = DueWalk()
+    async with engine.connect() as other, other.begin():
+        # another dispatcher holds the oldest row: the walk's first claim steps past it
+        await other.execute(
+            text("select 1 from email_queue where id = :id for update"), {"id": behind}
+        )
+        first = await delivery.deliver_batch(limit=1, walk=walk)
+    assert first.processed == 1
+    assert walk.after.created_at == T0 - timedelta(seconds=1)
+    (alert,) = await insert_emails(
+        engine, 1, kind=EmailKind.ALERT, created_at=T0 - timedelta(seconds=3)
+    )
+
+    second = await delivery.deliver_batch(limit=5, walk=walk)
+
+    # the walk goes on: the other newer row, and the alert (every claim takes due alerts first),
+    # but not the row it stepped past
+    assert second.processed == 2
+    assert (await email_row(engine, behind))["status"] == EmailStatus.PENDING
+    assert {(await email_row(engine, i))["status"] for i in (*ahead, alert)} == {"sent"}
+    fresh = await delivery.drain(25)
+    assert fresh.processed == 1
+    assert (await email_row(engine, behind))["status"] == EmailStatus.SENT
+    assert len(sink.messages) == 4

@@ -25,7 +25,7 @@ SQL_CALLS = frozenset(
 # Identifiers that may be interpolated into SQL anywhere: each is a module-level constant or a
 # helper returning a fixed SQL fragment built from code constants.
 ALLOWED: dict[str, str] = {
-    "_DUE_COLUMNS": "mailer: fixed email_queue column list",
+    "_CLAIMED_COLUMNS": "mailer: fixed email_queue column list of a claim",
     "to_wire_sql": "periods: to_char() of a literal column name (instants as on the wire)",
     "KNOWN_TYPES": "aggregator sql/columns: the vocabulary's activity types as literals",
     "QUANTITY_SUMS": "aggregator sql/columns: a sum per activity type (identifier()-checked)",
@@ -78,7 +78,16 @@ ALLOWED_IN_FILE: dict[tuple[str, str], str] = {
         "the due statuses from the vocabulary: a literal predicate that ix_email_queue_due matches"
     ),
     ("services/mailer/src/sportify_mailer/queries.py", "_ALERT_FIRST"): (
-        "the alert kind from the vocabulary: a literal key that ix_email_queue_due matches"
+        "the alert kind from the vocabulary: the claims' alert-first order"
+    ),
+    ("services/mailer/src/sportify_mailer/queries.py", "_ALERT"): (
+        "the alert kind from the vocabulary: a literal predicate ix_email_queue_due_alerts matches"
+    ),
+    ("services/mailer/src/sportify_mailer/queries.py", "_CLAIMED_WITH_USERS"): (
+        "the claims' fixed tail: claimed rows joined with their users (values bound)"
+    ),
+    ("libs/common/src/sportify_common/db/tables.py", "_DUE"): (
+        "the due index's predicate inside the due alerts' index predicate (vocabulary constants)"
     ),
     ("libs/common/src/sportify_common/email_queue_reads.py", "_EMAIL_COLUMNS"): (
         "the admin list's fixed email_queue column list"
@@ -104,6 +113,30 @@ ALLOWED_IN_FILE: dict[tuple[str, str], str] = {
     ),
     ("tools/cli/src/sportify_cli/seed.py", "SEEDED_ACTIVITY_TYPES"): (
         "the number of seeded activity types (a code tuple)"
+    ),
+    (f"{_AGGREGATOR_SQL}/boards.py", "_MEMBERS"): (
+        "the friends board's member list: a fixed fragment of the module"
+    ),
+    (f"{_AGGREGATOR_SQL}/boards.py", "_PLACES"): (
+        "the friends board's places: a fixed fragment of the module"
+    ),
+    (f"{_AGGREGATOR_SQL}/results.py", "statement"): (
+        "one of the module's two fixed summary statements (previous period stored or computed)"
+    ),
+    (f"{_AGGREGATOR_SQL}/results.py", "SUMMARY_SQL"): "the module's fixed summary statements",
+    (f"{_AGGREGATOR_SQL}/results.py", "COMPUTED_PREVIOUS_SQL"): (
+        "the module's fixed summary statements with the previous period computed"
+    ),
+    (f"{_AGGREGATOR_SQL}/results.py", "kind"): "a PeriodKind member choosing a fixed statement",
+    (f"{_AGGREGATOR_SQL}/results.py", "stored"): "a bool choosing a fixed statement",
+    (f"{_AGGREGATOR_SQL}/monthly.py", "CATEGORY_COLUMNS"): (
+        "the global counts' columns: the ranking categories' column names (checked identifiers)"
+    ),
+    (f"{_AGGREGATOR_SQL}/preview_reads.py", "statement"): (
+        "one of results' fixed summary statements, narrowed to the bound user"
+    ),
+    (f"{_AGGREGATOR_SQL}/shadow.py", "table"): (
+        "a preview's shadow tables: identifiers from the module's fixed OUTPUT_TABLES list"
     ),
     (f"{_AGGREGATOR_SQL}/earned.py", "rules"): (
         "a rule table of the module (WEEKLY_RULES, MONTHLY_RULES): SQL from code constants "
@@ -307,7 +340,7 @@ def test_the_scanner_flags_values_interpolated_into_sql(snippet: str) -> None:
     "snippet",
     [
         'await conn.execute(text("select * from users where id = :id"), {"id": user_id})',
-        'await conn.execute(text(f"select {_DUE_COLUMNS} from email_queue where id = :id"), {})',
+        'await conn.execute(text(f"select {_CLAIMED_COLUMNS} from email_queue where id = :id"), {})',
         'await conn.execute(text("select 1 " "from t"))',
         'await apg.fetchval("select $1::int", value)',
         "await conn.execute(text(f\"select {', '.join(f'g_{c}' for c in CATEGORIES)}\"))",

@@ -93,6 +93,9 @@ async def queued_idempotency_keys(conn: AsyncConnection, keys: Sequence[str]) ->
     """Which of `keys` already have an email in the queue (whatever its status)."""
     if not keys:
         return set()
+    # Planned for these keys: a run's first chunks find the queue empty, and the generic plan
+    # a prepared statement settles on then is a sequential scan (issue 17).
+    await conn.execute(text(CUSTOM_PLANS))
     result = await conn.execute(
         text("select idempotency_key from email_queue where idempotency_key = any(:keys)"),
         {"keys": list(keys)},

@@ -62,6 +62,24 @@ class DeliveryConfig:
     suppression_days: int = 30
 
 
+@dataclass(slots=True)
+class DueWalk:
+    """How far a drain has walked the non-alert due rows (ix_email_queue_due's order).
+
+    Each claim starts after the furthest row any claim of the walk took, so a drain through a
+    large backlog never steps again over the rows it (or anyone) already sent. A row skipped
+    because another dispatcher held it, and given back untouched, lies behind the walk: the
+    next walk (the drain loop's next round, the next dispatch run) starts from the beginning.
+    """
+
+    after: queries.WalkKey = queries.WALK_START
+
+    def advance(self, claimed: Sequence[DueEmail]) -> None:
+        keys = [k for k in map(queries.walk_key, claimed) if k is not None]
+        if keys:
+            self.after = max(self.after, *keys)
+
+
 class Delivery:
     def __init__(
         self,
@@ -98,20 +116,26 @@ class Delivery:
         limit: int,
         ids: Sequence[UUID] | None = None,
         origins: Mapping[UUID, Context | None] | None = None,
+        walk: DueWalk | None = None,
     ) -> DeliveryStats:
         """Claim up to `limit` due rows (or exactly those `ids` that are still due) and send them.
 
-        Each send is a span `smtp send`, a child of its email's `origins` entry (the trace that
-        requested it) or else of the current span.
-
-        While the circuit is open nothing is claimed; `processed` counts the rows that got an
-        outcome (a row given back untouched is not processed)."""
+        Without `ids` the claim continues `walk` (and advances it); without a walk it starts
+        from the beginning. Each send is a span `smtp send`, a child of its email's `origins`
+        entry (the trace that requested it) or else of the current span. While the circuit is
+        open nothing is claimed; `processed` counts the rows that got an outcome (a row given
+        back untouched is not processed)."""
         if self._breaker.is_open:
             return DeliveryStats()
+        walk = walk if walk is not None else DueWalk()
         async with self._engine.connect() as conn, conn.begin():
-            claimed = await queries.claim_due(conn, now=self._clock(), limit=limit, ids=ids)
+            claimed = await queries.claim_due(
+                conn, now=self._clock(), limit=limit, ids=ids, after=walk.after
+            )
             if not claimed:
                 return DeliveryStats()
+            if ids is None:
+                walk.advance(claimed)
             origins = origins or {}
             results = await asyncio.gather(
                 *(self._traced_attempt(email, origins.get(email.id)) for email in claimed)
@@ -127,8 +151,13 @@ class Delivery:
             )
         return self._account(done)
 
-    async def drain(self, limit: int, *, concurrency: int | None = None) -> DeliveryStats:
-        """Send up to `limit` due rows (alerts first, then oldest) until none are left due."""
+    async def drain(
+        self, limit: int, *, concurrency: int | None = None, walk: DueWalk | None = None
+    ) -> DeliveryStats:
+        """Send up to `limit` due rows (alerts first, then oldest) until none are left due.
+
+        The lanes share one walk: `walk` to go on from an earlier drain, else a new one."""
+        walk = walk if walk is not None else DueWalk()
         total = DeliveryStats()
         remaining = limit
         exhausted = False
@@ -138,7 +167,7 @@ class Delivery:
             while remaining > 0 and not exhausted:
                 take = min(self._config.batch_size, remaining)
                 remaining -= take
-                stats = await self.deliver_batch(limit=take)
+                stats = await self.deliver_batch(limit=take, walk=walk)
                 remaining += take - stats.processed
                 total.add(stats)
                 if stats.processed < take:

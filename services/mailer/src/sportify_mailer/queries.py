@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
 from uuid import UUID, uuid4
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from sportify_common.email_queue_reads import CUSTOM_PLANS
 from sportify_common.messages import EmailRequested
 from sportify_common.vocabulary import (
     DUE_EMAIL_STATUSES,
@@ -23,11 +24,12 @@ from sportify_common.vocabulary import (
 from sportify_mailer.records import DueEmail
 from sportify_mailer.retry import Outcome
 
-# Literals, not bound parameters: the claims must match the partial index ix_email_queue_due
-# (its predicate and its alert-first key) in every plan, generic ones included.
+# Literals, not bound parameters: the claims must match the partial indexes ix_email_queue_due
+# and ix_email_queue_due_alerts (their predicates) in every plan.
 _PENDING = sql_literals([EmailStatus.PENDING])
 _DUE = f"e.status in ({sql_literals(DUE_EMAIL_STATUSES)}) and e.next_attempt_at <= :now"
-_ALERT_FIRST = f"(e.kind = {sql_literals([EmailKind.ALERT])}) desc"
+_ALERT = sql_literals([EmailKind.ALERT])
+_ALERT_FIRST = f"(c.kind = {_ALERT}) desc"
 
 _INSERT = text(
     f"""
@@ -73,40 +75,91 @@ async def insert_requested(
     return [(row.id, row.idempotency_key) for row in result]
 
 
-_DUE_COLUMNS = """
+_CLAIMED_COLUMNS = """
     e.id, e.idempotency_key, e.recipient, e.user_id, e.kind, e.subject, e.body_text,
-    e.body_html, e.headers, e.attempts, e.created_at,
-    u.id is not null as user_exists,
-    coalesce(u.email_notifications_enabled, false) as notifications_enabled,
-    u.deleted_at is not null as user_deleted,
-    exists(select 1 from email_preferences p
-            where p.user_id = e.user_id and p.kind = e.kind and not p.enabled) as kind_opted_out,
-    exists(select 1 from email_suppressions s
-            where s.address = lower(e.recipient)
-              and (s.expires_at is null or s.expires_at > :now)) as suppressed
+    e.body_html, e.headers, e.attempts, e.created_at, e.next_attempt_at
 """
 
+# The claimed rows (locked in the CTE `claimed`, their latest versions) with what the sender
+# must know of their users; a primary-key probe per claimed row, nothing more.
+_CLAIMED_WITH_USERS = f"""
+    select c.*,
+           u.id is not null as user_exists,
+           coalesce(u.email_notifications_enabled, false) as notifications_enabled,
+           u.deleted_at is not null as user_deleted,
+           exists(select 1 from email_preferences p
+                   where p.user_id = c.user_id and p.kind = c.kind and not p.enabled)
+               as kind_opted_out,
+           exists(select 1 from email_suppressions s
+                   where s.address = lower(c.recipient)
+                     and (s.expires_at is null or s.expires_at > :now)) as suppressed
+      from claimed c left join users u on u.id = c.user_id
+     order by {_ALERT_FIRST}, c.next_attempt_at, c.created_at, c.id
+"""
+
+# Alerts first: the due alerts from the start of their own small index (ix_email_queue_due_alerts);
+# then the other due rows from where the walk got to (`after`), along ix_email_queue_due, so a
+# claim never steps over the entries of rows already sent (dead, and not yet removable while a
+# long transaction runs elsewhere). Rows of `others` beyond the limit stay locked until the
+# transaction ends and are released untouched (they lie after the new walk position).
 _CLAIM_DUE = text(
     f"""
-    select {_DUE_COLUMNS}
-      from email_queue e left join users u on u.id = e.user_id
-     where {_DUE}
-     order by {_ALERT_FIRST}, e.next_attempt_at, e.created_at
+    with alerts as (
+        select {_CLAIMED_COLUMNS}
+          from email_queue e
+         where {_DUE} and e.kind = {_ALERT}
+         order by e.next_attempt_at, e.created_at, e.id
+         limit :limit
+           for update skip locked
+    ), others as (
+        select {_CLAIMED_COLUMNS}
+          from email_queue e
+         where {_DUE} and e.kind <> {_ALERT}
+           and (e.next_attempt_at, e.created_at, e.id) > (:after_at, :after_created, :after_id)
+         order by e.next_attempt_at, e.created_at, e.id
+         limit :limit
+           for update skip locked
+    ), claimed as (
+        select * from alerts union all select * from others
+    )
+    {_CLAIMED_WITH_USERS}
      limit :limit
-       for update of e skip locked
     """
 )
 
 _CLAIM_IDS = text(
     f"""
-    select {_DUE_COLUMNS}
-      from email_queue e left join users u on u.id = e.user_id
-     where e.id = any(cast(:ids as uuid[]))
-       and {_DUE}
-     order by {_ALERT_FIRST}, e.created_at
-       for update of e skip locked
+    with claimed as (
+        select {_CLAIMED_COLUMNS}
+          from email_queue e
+         where e.id = any(cast(:ids as uuid[]))
+           and {_DUE}
+           for update skip locked
+    )
+    {_CLAIMED_WITH_USERS}
     """
 )
+
+
+class WalkKey(NamedTuple):
+    """A due row's place in ix_email_queue_due: (next_attempt_at, created_at, id)."""
+
+    next_attempt_at: datetime
+    created_at: datetime
+    id: UUID
+
+
+WALK_START = WalkKey(
+    datetime.min.replace(tzinfo=UTC), datetime.min.replace(tzinfo=UTC), UUID(int=0)
+)
+"""Before every row: a walk from the start of the index."""
+
+
+def walk_key(email: DueEmail) -> WalkKey | None:
+    """The row's place in the walk of the non-alert due rows (None for an alert)."""
+    if email.kind == EmailKind.ALERT or email.next_attempt_at is None or email.created_at is None:
+        return None
+    return WalkKey(email.next_attempt_at, email.created_at, email.id)
 
 
 def _due(row: Any) -> DueEmail:
@@ -122,6 +175,7 @@ def _due(row: Any) -> DueEmail:
         headers=dict(row.headers or {}),
         attempts=row.attempts,
         created_at=row.created_at,
+        next_attempt_at=row.next_attempt_at,
         user_exists=row.user_exists,
         notifications_enabled=row.notifications_enabled,
         user_deleted=row.user_deleted,
@@ -131,20 +185,41 @@ def _due(row: Any) -> DueEmail:
 
 
 async def claim_due(
-    conn: AsyncConnection, *, now: datetime, limit: int, ids: Sequence[UUID] | None = None
+    conn: AsyncConnection,
+    *,
+    now: datetime,
+    limit: int,
+    ids: Sequence[UUID] | None = None,
+    after: WalkKey = WALK_START,
 ) -> list[DueEmail]:
     """Lock due rows (alerts first, then oldest); rows another dispatcher holds are skipped.
+
+    Without `ids`: the due alerts, then the other due rows after `after` in
+    ix_email_queue_due's order (next_attempt_at, created_at, id). With `ids`: those of them
+    still due, by primary key.
 
     The locks last until the caller's transaction ends, i.e. across the send and the update.
     Each row says whether its recipient is suppressed (a primary-key lookup per claimed row),
     so the claim's transaction decides the skip and `record_outcomes` writes it with the rest.
-    The ordering walks the partial index ix_email_queue_due (alert flag, next_attempt_at,
-    created_at); among rows due since the same moment that is oldest first.
+
+    Both claims are planned for each execution (`CUSTOM_PLANS`): a prepared statement's
+    generic plan, cached while the queue was empty, was a sequential scan and a sort of every
+    due row at every claim (bench/README.md, issue 17).
     """
+    await conn.execute(text(CUSTOM_PLANS))
     if ids is not None:
         result = await conn.execute(_CLAIM_IDS, {"ids": list(ids), "now": now})
     else:
-        result = await conn.execute(_CLAIM_DUE, {"now": now, "limit": limit})
+        result = await conn.execute(
+            _CLAIM_DUE,
+            {
+                "now": now,
+                "limit": limit,
+                "after_at": after.next_attempt_at,
+                "after_created": after.created_at,
+                "after_id": after.id,
+            },
+        )
     return [_due(row) for row in result]
 
 

@@ -25,6 +25,7 @@ class DueEmail:
     headers: dict[str, Any] = field(default_factory=dict)
     attempts: int = 0
     created_at: datetime | None = None
+    next_attempt_at: datetime | None = None
     user_exists: bool = False
     notifications_enabled: bool = False
     user_deleted: bool = False

@@ -21,7 +21,7 @@ from uuid import UUID
 
 from opentelemetry.context import Context
 
-from sportify_mailer.delivery import Delivery
+from sportify_mailer.delivery import Delivery, DueWalk
 
 logger = logging.getLogger(__name__)
 
@@ -116,8 +116,10 @@ class SenderWorkers:
             if self._stopping.is_set():
                 return
             try:
+                # One walk per round: the round's drains go on where the previous one ended.
+                walk = DueWalk()
                 while not self._stopping.is_set():
-                    stats = await self._delivery.drain(self._drain_limit)
+                    stats = await self._delivery.drain(self._drain_limit, walk=walk)
                     if stats.processed:
                         logger.info(
                             "drain loop: processed %d (sent %d, failed %d, skipped %d)",

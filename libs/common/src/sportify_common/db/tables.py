@@ -186,8 +186,8 @@ class PointChallenge(SQLModel, table=True):
 _RUNNING = f"status = {sql_literals([JobStatus.RUNNING])}"
 _FAILED = f"status = {sql_literals([JobStatus.FAILED])}"
 _BACKFILL_RUNNING = f"status = {sql_literals([BackfillStatus.RUNNING])}"
-_ALERT_FIRST = f"(kind = {sql_literals([EmailKind.ALERT])}) DESC"
 _DUE = f"status in ({sql_literals(DUE_EMAIL_STATUSES)})"
+_DUE_ALERT = f"{_DUE} and kind = {sql_literals([EmailKind.ALERT])}"
 _BODY_KEPT = (
     f"status in ({sql_literals([EmailStatus.SENT, EmailStatus.SKIPPED, EmailStatus.FAILED])}) "
     "and body_text is not null"
@@ -233,12 +233,21 @@ class EmailQueueEntry(SQLModel, table=True):
         UniqueConstraint("idempotency_key"),
         CheckConstraint(f"status in ({sql_literals(EmailStatus)})", name="status"),
         CheckConstraint(f"kind in ({sql_literals(EmailKind)})", name="kind"),
+        # the mailer's claims (SPEC 4.4): the due rows in the order a drain walks them, and the
+        # due alerts, which every claim takes first, in a small index of their own
         Index(
             "ix_email_queue_due",
-            text(_ALERT_FIRST),
             "next_attempt_at",
             "created_at",
+            "id",
             postgresql_where=text(_DUE),
+        ),
+        Index(
+            "ix_email_queue_due_alerts",
+            "next_attempt_at",
+            "created_at",
+            "id",
+            postgresql_where=text(_DUE_ALERT),
         ),
         Index("ix_email_queue_created_at_status", "created_at", "status"),
         Index("ix_email_queue_status", "status"),
