@@ -11,7 +11,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from sportify_aggregator.evaluation import EVALUATORS, step_name
 from sportify_common.clock import utc_now
+from sportify_common.jobs.names import JobName
 from sportify_common.periods import PeriodKind, latest_closed
 from sportify_common.settings import Settings, load_settings
 from tests.support.factories import befriend, insert_user, insert_workout
@@ -119,7 +121,9 @@ async def test_a_weekly_run_is_one_trace_from_the_trigger_to_each_smtp_send(
     steps = [s.name for s in run if s.name.startswith("step ")]
     assert "step prepare.create_weekly_stats" in steps
     assert "step weekly.write_week" in steps
-    assert len(steps) == 10
+    # One span per step of the week's evaluator.
+    expected = [f"step {step_name(step)}" for step in EVALUATORS[JobName.WEEKLY_EVENTS].steps]
+    assert sorted(steps) == sorted(expected)
     assert by_name["summaries weekly-events"]
     assert by_name["publish email.requested"]
     for send in by_name["smtp send"]:
