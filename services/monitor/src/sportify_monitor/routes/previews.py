@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from sportify_common.periods import PeriodKind
 from sportify_common.vocabulary import MONTHLY, WEEKLY
 from sportify_monitor import preview_operations
+from sportify_monitor.context import Monitor
 from sportify_monitor.deps import ActorDep, AdminAuth, MonitorDep
 from sportify_monitor.mail_operations import Operator
 from sportify_monitor.params import parse_uuid
@@ -58,16 +59,7 @@ async def send_weekly(
     reason: ReasonParam = None,
 ) -> JSONResponse:
     """Sends the previewed email to `to` with `[TEST] ` before its subject (kind `test`)."""
-    period = target_period(monitor, PeriodKind.WEEKLY, week_start)
-    answer = await preview_operations.send_test(
-        monitor,
-        PeriodKind.WEEKLY,
-        parse_uuid("userId", user_id),
-        period,
-        to=to or "",
-        operator=Operator(actor=actor, reason=reason),
-    )
-    return JSONResponse(answer, status_code=202)
+    return await _send(monitor, PeriodKind.WEEKLY, week_start, user_id, to, actor, reason)
 
 
 @router.post("/monthly/send", status_code=202)
@@ -79,10 +71,22 @@ async def send_monthly(
     month: MonthParam = None,
     reason: ReasonParam = None,
 ) -> JSONResponse:
-    period = target_period(monitor, PeriodKind.MONTHLY, month)
+    return await _send(monitor, PeriodKind.MONTHLY, month, user_id, to, actor, reason)
+
+
+async def _send(
+    monitor: Monitor,
+    kind: PeriodKind,
+    explicit: str | None,
+    user_id: str,
+    to: str | None,
+    actor: str,
+    reason: str | None,
+) -> JSONResponse:
+    period = target_period(monitor, kind, explicit)
     answer = await preview_operations.send_test(
         monitor,
-        PeriodKind.MONTHLY,
+        kind,
         parse_uuid("userId", user_id),
         period,
         to=to or "",
