@@ -17,6 +17,7 @@ from sportify_aggregator.evaluation import EVALUATORS
 from sportify_aggregator.monthly import BADGE_CHALLENGE, UserMonth, evaluate_month
 from sportify_aggregator.ranking import rank_among
 from sportify_aggregator.records import PeriodRun
+from sportify_aggregator.sql import monthly as monthly_sql, shadow
 from sportify_aggregator.weekly import UserWeek, evaluate_week
 from sportify_common.jobs.names import JobName
 from sportify_common.periods import Period, month_of, week_of
@@ -221,3 +222,75 @@ async def test_monthly_sql_matches_the_pure_rules(
         ]
         expected_awards |= {(user, *award) for award in outcome.awards()}
     assert awards == expected_awards
+
+
+@CHECKS
+@given(world=worlds())
+async def test_a_previews_circle_global_ranks_are_the_runs(
+    world: World, settings: Settings, engine: AsyncEngine
+) -> None:
+    """The preview's narrow global pass (`create_circle_global_ranks`) ranks every circle
+    member as the run's `create_global_ranks` does, and counts the same N."""
+    period = month_of(date(2026, 3, 1), settings.zone)
+    run = PeriodRun(period, CHALLENGE, uuid4(), period.end)
+    circles: dict[UUID, dict[UUID, dict[str, Any]]] = {}
+    async with engine.connect() as conn, conn.begin() as tx:
+        ids = await insert_world(conn, world, period)
+        await insert_outsiders(conn, period)
+        for user in ids:
+            await shadow.create_circle(conn, user)
+            await monthly_sql.create_circle_global_ranks(conn, run)
+            circles[user] = await fetch(conn, "select * from agg_global")
+            counts = (await conn.execute(text("select * from agg_global_counts"))).mappings().one()
+            for table in ("preview_circle", "agg_global", "agg_global_counts"):
+                await conn.execute(text(f"drop table pg_temp.{table}"))
+            expected_counts = {
+                f"n_{c}": sum(
+                    1 for i in range(world.size) if world.ranked[i] and value_of(world, i, c) > 0
+                )
+                for c in RANKING_CATEGORIES
+            }
+            assert dict(counts) == expected_counts
+        await tx.rollback()
+
+    users = {
+        user: UserMonth({c: value_of(world, i, c) for c in RANKING_CATEGORIES}, world.ranked[i])
+        for i, user in enumerate(ids)
+    }
+    outcomes = evaluate_month(users, {user: [] for user in ids}, challenge_target=CHALLENGE)
+    for i, user in enumerate(ids):
+        circle = {user} | {ids[f] for f in world.friends(i)}
+        assert set(circles[user]) == circle
+        for member, row in circles[user].items():
+            expected = outcomes[member].global_ranks or dict.fromkeys(RANKING_CATEGORIES)
+            assert {c: row[f"g_{c}"] for c in RANKING_CATEGORIES} == expected, (member, row)
+
+
+def value_of(world: World, i: int, category: str) -> Decimal:
+    return world.points(i) if category == "points" else world.total(i, category)
+
+
+async def insert_outsiders(conn: AsyncConnection, period: Period) -> None:
+    """A deleted user and one created after the month, both opted in and with the month's
+    highest values: neither is ranked nor counted."""
+    for deleted_at, created_at in ((period.start, LONG_AGO), (None, period.end)):
+        user, workout = uuid4(), uuid4()
+        await conn.execute(
+            text(
+                "insert into users (id, email, display_name, show_in_global_rankings, created_at,"
+                " deleted_at) values (:id, null, 'x', true, :created, :deleted)"
+            ),
+            {"id": user, "created": created_at, "deleted": deleted_at},
+        )
+        await conn.execute(
+            text("insert into workouts (id, user_id, start_time) values (:id, :u, :t)"),
+            {"id": workout, "u": user, "t": period.start + timedelta(days=2)},
+        )
+        for kind in ("pullups", "pushups", "situps"):
+            await conn.execute(
+                text(
+                    "insert into workout_activities (id, workout_id, activity_type, quantity,"
+                    " points) values (:id, :w, :k, 99, 99)"
+                ),
+                {"id": uuid4(), "w": workout, "k": kind},
+            )

@@ -2,8 +2,8 @@
 
 The run's own steps (`evaluation.EVALUATORS`), on shadow tables (`sql.shadow`) in a transaction
 that is rolled back. A week needs only the user and their friends. A month's global ranks
-need everyone: the run's statistics and global-rank steps go over the real inputs first (the
-cost of one aggregation of the month), then the rest of the month's steps over the user's circle.
+need everyone: the circle's ranks among everyone are computed over the real inputs first (one
+aggregation of the month's ranked values), then the rest of the month's steps over the circle.
 """
 
 from __future__ import annotations
@@ -34,15 +34,9 @@ from sportify_common.vocabulary import ADDRESS_SUPPRESSED, EVALUATED_PERIODS, KI
 
 logger = logging.getLogger("sportify.aggregator.preview")
 
-# A month's global ranks among everyone: the run's own steps, over the real inputs.
-_GLOBAL_RANKING = (
-    prepare.tune_session,
-    prepare.create_processed_users,
-    prepare.create_monthly_stats,
-    monthly.create_global_ranks,
-)
-# What those steps leave besides `agg_global`, dropped before the circle's turn.
-_GLOBAL_RANKING_TABLES = ("agg_users", "agg_excluded", "agg_stats")
+# A month's global ranks of the circle among everyone, over the real inputs (in place of the
+# run's `monthly.create_global_ranks`, which ranks everyone).
+_CIRCLE_GLOBAL_RANKING = (prepare.tune_session, monthly.create_circle_global_ranks)
 # Bookkeeping columns of a results row that belong to the run, not to the result.
 _RUN_COLUMNS = frozenset({"job_run_id", "created_at", "updated_at"})
 
@@ -95,11 +89,10 @@ async def _preview(
         # Asked of the real tables: the shadows hold only the circle's earlier results.
         stored = await results.previous_stored(conn, period, rt.settings.zone)
         steps = evaluator.steps
-        if period.kind is PeriodKind.MONTHLY:
-            await run_steps(conn, run, _GLOBAL_RANKING)
-            await shadow.drop_run_tables(conn, _GLOBAL_RANKING_TABLES)
-            steps = tuple(step for step in steps if step is not monthly.create_global_ranks)
         await shadow.create_circle(conn, user_id)
+        if period.kind is PeriodKind.MONTHLY:
+            await run_steps(conn, run, _CIRCLE_GLOBAL_RANKING)
+            steps = tuple(step for step in steps if step is not monthly.create_global_ranks)
         await shadow.shadow_outputs(conn, period.start)
         await shadow.shadow_inputs(conn, user_id, period.start, period.end)
         await shadow.assert_shadowed(conn, shadow.INPUT_TABLES + shadow.OUTPUT_TABLES)

@@ -94,6 +94,66 @@ async def create_global_ranks(conn: AsyncConnection, run: PeriodRun) -> None:
     await conn.execute(text(_GLOBAL_COUNTS))
 
 
+def _circle_sum(category: str) -> str:
+    value = CATEGORY_COLUMNS[category]
+    if value == "total_points":
+        return "sum(a.points) as total_points"
+    return f"sum(a.quantity) filter (where a.activity_type = '{value}') as {value}"
+
+
+def _ranked_rank(category: str) -> str:
+    """`_global_rank` among rows that are all opted in: null-valued rows sort last, unranked."""
+    value = CATEGORY_COLUMNS[category]
+    return (
+        f"case when r.{value} > 0 then rank() over "
+        f"(order by case when r.{value} > 0 then r.{value} end desc nulls last) end as g_{category}"
+    )
+
+
+# The global rule of `_GLOBAL_RANKS` and `_GLOBAL_COUNTS` for a preview's circle only: the
+# four ranked values summed over the real inputs, without the other statistics, the processed
+# users' table or a ranks table for everyone. A user without activity in the month has no
+# value > 0, so is unranked either way; the preview-equals-run tests hold the two to each other.
+_CIRCLE_GLOBAL_RANKS = f"""
+    create temp table agg_global on commit drop as
+    with per_user as (
+        select w.user_id, {", ".join(_circle_sum(c) for c in CATEGORIES)}
+          from public.workouts w
+          join public.workout_activities a on a.workout_id = w.id
+         where w.start_time >= :start and w.start_time < :end
+         group by w.user_id),
+    ranked as materialized (
+        select p.* from per_user p
+          join public.users u on u.id = p.user_id
+         where u.deleted_at is null and u.created_at < :end and u.show_in_global_rankings),
+    ranks as (
+        select r.user_id, {", ".join(_ranked_rank(c) for c in CATEGORIES)} from ranked r),
+    counts as (
+        select {", ".join(f"count(*) filter (where r.{CATEGORY_COLUMNS[c]} > 0)::int as n_{c}" for c in CATEGORIES)}
+          from ranked r)
+    select c.user_id, {", ".join(f"k.g_{c}" for c in CATEGORIES)},
+           {", ".join(f"t.n_{c}" for c in CATEGORIES)}
+      from pg_temp.preview_circle c
+     cross join counts t
+      left join ranks k on k.user_id = c.user_id
+"""
+
+
+async def create_circle_global_ranks(conn: AsyncConnection, run: PeriodRun) -> None:
+    """A preview's `agg_global` (its circle's rows, each with the month's counts) and
+    `agg_global_counts`, from the real inputs; `preview_circle` must exist."""
+    await conn.execute(
+        text(_CIRCLE_GLOBAL_RANKS), {"start": run.period.start, "end": run.period.end}
+    )
+    counts = ", ".join(f"n_{c}" for c in CATEGORIES)
+    await conn.execute(
+        text(
+            f"create temp table agg_global_counts on commit drop as "
+            f"select {counts} from pg_temp.agg_global limit 1"
+        )
+    )
+
+
 async def create_month(conn: AsyncConnection, run: PeriodRun) -> None:
     """`agg_month`: per processed user the rankings and the challenge."""
     await conn.execute(text(_MONTH), {"challenge": run.challenge})

@@ -152,8 +152,3 @@ async def assert_shadowed(conn: AsyncConnection, tables: tuple[str, ...]) -> Non
     unshadowed = [row.name for row in result]
     if unshadowed:
         raise RuntimeError(f"preview: real tables not shadowed: {', '.join(unshadowed)}")
-
-
-async def drop_run_tables(conn: AsyncConnection, tables: tuple[str, ...]) -> None:
-    for table in tables:
-        await conn.execute(text(f"drop table pg_temp.{table}"))
