@@ -218,6 +218,8 @@ async def summary_batches(
     kind = period.kind
     bounds = {"start": period.start, "previous": previous(period, zone).start}
     async with engine.connect() as conn, engine.connect() as boards_conn:
+        # A board's plan is key probes, cheap to run and costly to compile (40 ms a batch).
+        await boards_conn.execute(text("set local jit = off"))
         stored = await previous_stored(conn, period, zone)
         statement = SUMMARY_SQL[kind] if stored else COMPUTED_PREVIOUS_SQL[kind]
         result = await conn.stream(text(statement), bounds)
