@@ -7,15 +7,17 @@ ranking, as the evaluation ranks). Kept: the first `BOARD_PLACES` rows and the r
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Final
 from uuid import UUID
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from sportify_aggregator.records import BoardPlace
+from sportify_aggregator.records import BoardPlace, Summary
 from sportify_common.periods import Period, PeriodKind
 
 BOARD_PLACES: Final = 3
@@ -106,3 +108,24 @@ async def friends_boards(
             )
         )
     return boards
+
+
+class BoardsInFlight:
+    """A batch of summaries whose boards query runs on its own task (on `conn`, which must
+    run nothing else until `with_boards` or `abandon` returns)."""
+
+    def __init__(self, batch: list[Summary], conn: AsyncConnection, period: Period) -> None:
+        self._batch = batch
+        readers = [s.recipient.user_id for s in batch]
+        self._boards = asyncio.ensure_future(friends_boards(conn, period, readers))
+
+    async def with_boards(self) -> list[Summary]:
+        boards = await self._boards
+        return [replace(s, board=tuple(boards.get(s.recipient.user_id, ()))) for s in self._batch]
+
+    async def abandon(self) -> None:
+        """Cancel the query and wait for it; the caller's own cancellation still propagates."""
+        self._boards.cancel()
+        await asyncio.wait([self._boards])
+        if not self._boards.cancelled():
+            self._boards.exception()  # retrieved: the caller is already failing or leaving

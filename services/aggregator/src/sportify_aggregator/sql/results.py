@@ -7,8 +7,7 @@ commit (SPEC 4.3).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
-from dataclasses import replace
+from collections.abc import AsyncGenerator, Mapping
 from datetime import tzinfo
 from typing import Any, Final
 
@@ -23,7 +22,7 @@ from sportify_aggregator.records import (
     Summary,
     WeeklySummary,
 )
-from sportify_aggregator.sql.boards import friends_boards
+from sportify_aggregator.sql.boards import BoardsInFlight
 from sportify_aggregator.sql.columns import QUANTITY_SUMS, TYPES
 from sportify_common.periods import Period, PeriodKind, previous
 
@@ -212,9 +211,12 @@ def summary_of(kind: PeriodKind, row: Any) -> Summary:
 
 async def summary_batches(
     engine: AsyncEngine, period: Period, *, size: int, zone: tzinfo
-) -> AsyncIterator[list[Summary]]:
+) -> AsyncGenerator[list[Summary], None]:
     """The period's committed results joined with their users and the previous period's
-    figures, `size` rows at a time (streamed), each batch with its friends boards."""
+    figures, `size` rows at a time (streamed), each batch with its friends boards.
+
+    A batch's boards are queried while the caller works on the batch before it, so that
+    PostgreSQL probes them while the aggregator renders rather than between renders."""
     kind = period.kind
     bounds = {"start": period.start, "previous": previous(period, zone).start}
     async with engine.connect() as conn, engine.connect() as boards_conn:
@@ -223,7 +225,19 @@ async def summary_batches(
         stored = await previous_stored(conn, period, zone)
         statement = SUMMARY_SQL[kind] if stored else COMPUTED_PREVIOUS_SQL[kind]
         result = await conn.stream(text(statement), bounds)
-        async for rows in result.mappings().partitions(size):
-            batch = [summary_of(kind, row) for row in rows]
-            boards = await friends_boards(boards_conn, period, [s.recipient.user_id for s in batch])
-            yield [replace(s, board=tuple(boards.get(s.recipient.user_id, ()))) for s in batch]
+        pending: BoardsInFlight | None = None
+        try:
+            async for rows in result.mappings().partitions(size):
+                batch = [summary_of(kind, row) for row in rows]
+                # One query at a time on boards_conn: the previous batch's boards are read
+                # before this batch's are asked for.
+                ready = await pending.with_boards() if pending is not None else None
+                pending = BoardsInFlight(batch, boards_conn, period)
+                if ready is not None:
+                    yield ready
+            if pending is not None:
+                last, pending = pending, None
+                yield await last.with_boards()
+        finally:
+            if pending is not None:
+                await pending.abandon()
