@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sportify_aggregator.records import PeriodRun
 from sportify_aggregator.sql.columns import CATEGORY_COLUMNS, TOTALS_JSON
 from sportify_aggregator.sql.earned import MONTHLY_RULES
+from sportify_aggregator.sql.prepare import group_by_sorting
 
 # The ranking categories, each checked as an identifier by `columns`.
 CATEGORIES = tuple(CATEGORY_COLUMNS)
@@ -142,9 +143,7 @@ _CIRCLE_GLOBAL_RANKS = f"""
 async def create_circle_global_ranks(conn: AsyncConnection, run: PeriodRun) -> None:
     """A preview's `agg_global` (its circle's rows, each with the month's counts) and
     `agg_global_counts`, from the real inputs; `preview_circle` must exist."""
-    await conn.execute(
-        text(_CIRCLE_GLOBAL_RANKS), {"start": run.period.start, "end": run.period.end}
-    )
+    await group_by_sorting(conn, text(_CIRCLE_GLOBAL_RANKS), run.period)
     counts = ", ".join(f"n_{c}" for c in CATEGORIES)
     await conn.execute(
         text(

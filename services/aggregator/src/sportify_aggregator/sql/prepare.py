@@ -205,7 +205,7 @@ _MIXED_OTHER_COUNTS = f"""
 
 async def create_weekly_stats(conn: AsyncConnection, run: PeriodRun) -> None:
     """`agg_stats` of a week: totals, workout count, exercise counts and activity totals."""
-    await _group_by_sorting(conn, text(_WEEKLY_STATS), run.period)
+    await group_by_sorting(conn, text(_WEEKLY_STATS), run.period)
     await conn.execute(text("alter table agg_stats add primary key (user_id)"))
     await conn.execute(text(_MIXED_OTHER_COUNTS), _bounds(run.period))
     await conn.execute(text("analyze agg_stats (user_id, ranked, total_points)"))
@@ -213,12 +213,12 @@ async def create_weekly_stats(conn: AsyncConnection, run: PeriodRun) -> None:
 
 async def create_monthly_stats(conn: AsyncConnection, run: PeriodRun) -> None:
     """`agg_stats` of a month: the total and the activity totals."""
-    await _group_by_sorting(conn, text(_MONTHLY_STATS), run.period)
+    await group_by_sorting(conn, text(_MONTHLY_STATS), run.period)
     await conn.execute(text("alter table agg_stats add primary key (user_id)"))
     await conn.execute(text("analyze agg_stats (user_id, ranked, total_points)"))
 
 
-async def _group_by_sorting(conn: AsyncConnection, statistics: TextClause, period: Period) -> None:
+async def group_by_sorting(conn: AsyncConnection, statistics: TextClause, period: Period) -> None:
     """The statistics pass groups by sorting, not hashing: a dozen numeric states per user make
     the hash table cache-hostile. Every aggregate has a combine function (parallel-safe)."""
     await conn.execute(text("set local enable_hashagg = off"))
