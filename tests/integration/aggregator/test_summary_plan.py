@@ -40,14 +40,7 @@ async def test_each_row_reaches_its_leaderboard_row_by_the_full_key_under_stale_
     first = datetime(2026, 1, 5, tzinfo=UTC)
     weeks = [first + timedelta(weeks=n) for n in range(WEEKS)]
     async with engine.begin() as conn:
-        await conn.execute(
-            text(
-                "insert into users (id, email, display_name, created_at) "
-                "select gen_random_uuid(), 'u' || n || '@example.com', 'U' || n, :at "
-                "from generate_series(1, :users) n"
-            ),
-            {"at": first - timedelta(days=30), "users": USERS},
-        )
+        await _insert_users(conn, USERS, created_at=first - timedelta(days=30))
         for week in weeks[:-1]:
             await _write_week(conn, week)
     async with engine.connect() as conn:
@@ -68,6 +61,17 @@ async def test_each_row_reaches_its_leaderboard_row_by_the_full_key_under_stale_
         condition = scan.get("Index Cond", "")
         assert "week_start" in condition, json.dumps(plan, indent=1)
         assert "user_id" in condition, json.dumps(plan, indent=1)
+
+
+async def _insert_users(conn: AsyncConnection, count: int, *, created_at: datetime) -> None:
+    await conn.execute(
+        text(
+            "insert into users (id, email, display_name, created_at) "
+            "select gen_random_uuid(), 'u' || n || '@example.com', 'U' || n, :at "
+            "from generate_series(1, :users) n"
+        ),
+        {"at": created_at, "users": count},
+    )
 
 
 async def _write_week(conn: AsyncConnection, week: datetime) -> None:
@@ -99,14 +103,7 @@ async def test_each_board_reaches_friends_and_results_by_key_under_stale_statist
     a hash of a whole table per batch made the summaries cost users times batches."""
     first = datetime(2026, 1, 5, tzinfo=UTC)
     async with engine.begin() as conn:
-        await conn.execute(
-            text(
-                "insert into users (id, email, display_name, created_at) "
-                "select gen_random_uuid(), 'u' || n || '@example.com', 'U' || n, :at "
-                "from generate_series(1, :users) n"
-            ),
-            {"at": first - timedelta(days=30), "users": BOARD_USERS},
-        )
+        await _insert_users(conn, BOARD_USERS, created_at=first - timedelta(days=30))
         await conn.execute(
             text(
                 "with numbered as (select id, row_number() over (order by id) as n from users) "
