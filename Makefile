@@ -31,7 +31,7 @@ fmt: install ## format and autofix
 
 test: install services lint ## everything CI runs: lint, unit, integration and e2e tests
 	@scripts/ensure-prometheus.sh
-	@scripts/ensure-packages.sh chromium:chromium chromedriver:chromium-driver spamassassin:spamassassin
+	@scripts/ensure-packages.sh chromium:chromium chromedriver:chromium-driver spamassassin:spamassassin amtool:prometheus-alertmanager
 	@$(PYTEST) tests -m "not faults" || { code=$$?; [ $$code -eq 5 ] && echo "pytest ran no test" >&2; exit $$code; }
 
 test-unit: install ## unit tests only (no services needed)

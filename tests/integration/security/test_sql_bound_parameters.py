@@ -40,6 +40,8 @@ ALLOWED: dict[str, str] = {
     "_friend_counts": "aggregator: fragment from a category name",
     "_friend_rank": "aggregator: fragment from a category name",
     "_rank_object": "aggregator: fragment from a fixed table alias",
+    "_circle_sum": "aggregator: the preview's sum of a category, from a category name",
+    "_ranked_rank": "aggregator: the preview's rank of a category, from a category name",
     "EMAIL_FILTER_SQL": (
         "email_filter: the admin list's fixed filter predicate; every value a bound parameter"
     ),

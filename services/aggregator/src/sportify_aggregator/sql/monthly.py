@@ -140,17 +140,19 @@ _CIRCLE_GLOBAL_RANKS = f"""
 """
 
 
+# Every circle row carries the month's counts; one of them is `agg_global_counts`.
+_CIRCLE_GLOBAL_COUNTS = (
+    "create temp table agg_global_counts on commit drop as select "
+    + ", ".join(f"n_{c}" for c in CATEGORIES)
+    + " from pg_temp.agg_global limit 1"
+)
+
+
 async def create_circle_global_ranks(conn: AsyncConnection, run: PeriodRun) -> None:
     """A preview's `agg_global` (its circle's rows, each with the month's counts) and
     `agg_global_counts`, from the real inputs; `preview_circle` must exist."""
     await group_by_sorting(conn, text(_CIRCLE_GLOBAL_RANKS), run.period)
-    counts = ", ".join(f"n_{c}" for c in CATEGORIES)
-    await conn.execute(
-        text(
-            f"create temp table agg_global_counts on commit drop as "
-            f"select {counts} from pg_temp.agg_global limit 1"
-        )
-    )
+    await conn.execute(text(_CIRCLE_GLOBAL_COUNTS))
 
 
 async def create_month(conn: AsyncConnection, run: PeriodRun) -> None:
