@@ -59,15 +59,23 @@ async def take_period_rows(conn: AsyncConnection, run: PeriodRun) -> None:
 # them: a join to leaderboard_results planned for one row became a nested loop that scanned the
 # whole week per row. The participant count is therefore one primary-key probe per row,
 # whatever the estimate; so is the previous period's row (`:previous`, its start).
+# The reader and this period's figures: the same in both shapes of the summary statement.
+_WEEKLY_COLUMNS = """
+    u.id as user_id, u.email, u.display_name, u.locale, u.email_notifications_enabled,
+    r.total_points, r.workouts_count, r.exercise_counts, r.activity_totals, r.goals,
+    coalesce(r.leaderboard_rank, 1) as rank,
+    coalesce((select l.participant_count from leaderboard_results l
+               where l.week_start = r.week_start and l.user_id = r.user_id), 1)
+        as participant_count,
+    r.streak_weeks, r.badges_awarded, r.awards_awarded"""
+_MONTHLY_COLUMNS = """
+    u.id as user_id, u.email, u.display_name, u.locale, u.email_notifications_enabled,
+    r.total_points, r.workouts_count, r.active_days, r.activity_totals, r.rankings,
+    r.challenge, r.badges_awarded, r.awards_awarded"""
+
 SUMMARY_SQL: Final[Mapping[PeriodKind, str]] = {
-    PeriodKind.WEEKLY: """
-        select u.id as user_id, u.email, u.display_name, u.locale, u.email_notifications_enabled,
-               r.total_points, r.workouts_count, r.exercise_counts, r.activity_totals, r.goals,
-               coalesce(r.leaderboard_rank, 1) as rank,
-               coalesce((select l.participant_count from leaderboard_results l
-                          where l.week_start = r.week_start and l.user_id = r.user_id), 1)
-                   as participant_count,
-               r.streak_weeks, r.badges_awarded, r.awards_awarded,
+    PeriodKind.WEEKLY: f"""
+        select {_WEEKLY_COLUMNS},
                p.user_id is not null as has_previous, p.total_points as previous_points,
                p.workouts_count as previous_workouts, p.activity_totals as previous_totals,
                p.leaderboard_rank as previous_rank, null::int as previous_days
@@ -77,10 +85,8 @@ SUMMARY_SQL: Final[Mapping[PeriodKind, str]] = {
          where r.week_start = :start
          order by r.user_id
     """,
-    PeriodKind.MONTHLY: """
-        select u.id as user_id, u.email, u.display_name, u.locale, u.email_notifications_enabled,
-               r.total_points, r.workouts_count, r.active_days, r.activity_totals, r.rankings,
-               r.challenge, r.badges_awarded, r.awards_awarded,
+    PeriodKind.MONTHLY: f"""
+        select {_MONTHLY_COLUMNS},
                p.user_id is not null as has_previous, p.total_points as previous_points,
                p.workouts_count as previous_workouts, p.activity_totals as previous_totals,
                (p.rankings -> 'friends' ->> 'points')::int as previous_rank,
@@ -115,13 +121,7 @@ _PREVIOUS_COLUMNS = (
 COMPUTED_PREVIOUS_SQL: Final[Mapping[PeriodKind, str]] = {
     PeriodKind.WEEKLY: f"""
         with {_PREVIOUS_FROM_WORKOUTS}
-        select u.id as user_id, u.email, u.display_name, u.locale, u.email_notifications_enabled,
-               r.total_points, r.workouts_count, r.exercise_counts, r.activity_totals, r.goals,
-               coalesce(r.leaderboard_rank, 1) as rank,
-               coalesce((select l.participant_count from leaderboard_results l
-                          where l.week_start = r.week_start and l.user_id = r.user_id), 1)
-                   as participant_count,
-               r.streak_weeks, r.badges_awarded, r.awards_awarded, {_PREVIOUS_COLUMNS}
+        select {_WEEKLY_COLUMNS}, {_PREVIOUS_COLUMNS}
           from weekly_results r
           join users u on u.id = r.user_id
           left join previous p on p.user_id = r.user_id
@@ -130,9 +130,7 @@ COMPUTED_PREVIOUS_SQL: Final[Mapping[PeriodKind, str]] = {
     """,
     PeriodKind.MONTHLY: f"""
         with {_PREVIOUS_FROM_WORKOUTS}
-        select u.id as user_id, u.email, u.display_name, u.locale, u.email_notifications_enabled,
-               r.total_points, r.workouts_count, r.active_days, r.activity_totals, r.rankings,
-               r.challenge, r.badges_awarded, r.awards_awarded, {_PREVIOUS_COLUMNS}
+        select {_MONTHLY_COLUMNS}, {_PREVIOUS_COLUMNS}
           from monthly_results r
           join users u on u.id = r.user_id
           left join previous p on p.user_id = r.user_id
